@@ -1,0 +1,1 @@
+"""The four approaches compared, each behind the same small interface (see base.Arm)."""

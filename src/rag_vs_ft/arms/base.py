@@ -1,0 +1,57 @@
+"""The arm interface: questions in, answers with timings and token counts out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.index.retriever import Hit, Retriever
+from rag_vs_ft.models.generator import ChatGenerator, Messages
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ArmAnswer:
+    question_id: str
+    answer: str
+    latency_s: float
+    prompt_tokens: int
+    generated_tokens: int
+    retrieved_ids: list[str] = field(default_factory=list)
+    retrieval_s: float = 0.0
+
+
+class Arm(Protocol):
+    name: str
+    uses_retrieval: bool
+
+    def answer(self, questions: list[QAItem], on_batch: Progress | None = None) -> list[ArmAnswer]: ...
+
+
+class GenerationArm:
+    """An arm = a generator + a way to turn a question (and maybe retrieved hits) into chat messages."""
+
+    name = "base"
+    uses_retrieval = False
+
+    def __init__(self, generator: ChatGenerator, build_messages: Callable[[QAItem, list[Hit]], Messages],
+                 retriever: Retriever | None = None, top_k: int = 0):
+        self.generator, self.build_messages = generator, build_messages
+        self.retriever, self.top_k = retriever, top_k
+
+    def answer(self, questions: list[QAItem], on_batch: Progress | None = None) -> list[ArmAnswer]:
+        import time
+
+        hits: list[list[Hit]] = [[] for _ in questions]
+        per_q_retrieval = 0.0
+        if self.retriever is not None:
+            t0 = time.perf_counter()
+            hits = self.retriever.search([q.question for q in questions], self.top_k)
+            per_q_retrieval = (time.perf_counter() - t0) / max(1, len(questions))
+        gens = self.generator.generate([self.build_messages(q, h) for q, h in zip(questions, hits)], on_batch)
+        return [ArmAnswer(question_id=q.id, answer=g.text, latency_s=g.latency_s + per_q_retrieval,
+                          prompt_tokens=g.prompt_tokens, generated_tokens=g.generated_tokens,
+                          retrieved_ids=list(dict.fromkeys(h.doc_id for h in hs)), retrieval_s=per_q_retrieval)
+                for q, g, hs in zip(questions, gens, hits)]

@@ -1,0 +1,19 @@
+"""Arm 3 — fine-tune: the base model with the trained (Q)LoRA adapter merged in; no retrieval at answer time.
+
+The generator handed in must already carry the adapter (see pipeline); the question is asked exactly as in
+training: the closed-book system prompt, no few-shot examples.
+"""
+
+from __future__ import annotations
+
+from rag_vs_ft.arms.base import GenerationArm
+from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.models.generator import ChatGenerator
+
+
+class FinetuneArm(GenerationArm):
+    name = "finetune"
+    uses_retrieval = False
+
+    def __init__(self, tuned_generator: ChatGenerator):
+        super().__init__(tuned_generator, lambda q, _hits: closed_book_messages(q))

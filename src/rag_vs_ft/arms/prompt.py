@@ -1,0 +1,16 @@
+"""Arm 1 — prompt engineering: system prompt + few-shot examples from the train split, no corpus access."""
+
+from __future__ import annotations
+
+from rag_vs_ft.arms.base import GenerationArm
+from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.models.generator import ChatGenerator
+
+
+class PromptArm(GenerationArm):
+    name = "prompt"
+    uses_retrieval = False
+
+    def __init__(self, generator: ChatGenerator, examples: list[QAItem]):
+        super().__init__(generator, lambda q, _hits: closed_book_messages(q, examples))

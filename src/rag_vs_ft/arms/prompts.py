@@ -1,0 +1,50 @@
+"""Prompt templates shared by the arms and by fine-tuning (a fine-tuned model is asked the way it was trained)."""
+
+from __future__ import annotations
+
+from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.index.retriever import Hit
+from rag_vs_ft.models.generator import Messages
+
+REFUSAL = "The provided documents do not cover this."
+
+CLOSED_BOOK_SYSTEM = (
+    "You are a careful legal and compliance assistant. Answer the question in one short sentence. "
+    f"If you do not know the answer, reply exactly: {REFUSAL}"
+)
+
+RAG_SYSTEM = (
+    "You are a careful legal and compliance assistant. Answer the question in one short sentence using only "
+    "the numbered documents given. Cite the document id in square brackets, e.g. [gdpr-art-33]. "
+    f"If the documents do not contain the answer, reply exactly: {REFUSAL}"
+)
+
+
+def closed_book_messages(question: QAItem, examples: list[QAItem] = ()) -> Messages:
+    msgs: Messages = [{"role": "system", "content": CLOSED_BOOK_SYSTEM}]
+    for ex in examples:
+        msgs += [{"role": "user", "content": ex.question}, {"role": "assistant", "content": ex.answer}]
+    msgs.append({"role": "user", "content": question.question})
+    return msgs
+
+
+def rag_messages(question: QAItem, hits: list[Hit]) -> Messages:
+    context = "\n\n".join(f"[{h.doc_id}] {h.title}\n{h.text}" for h in hits)
+    user = f"Documents:\n{context}\n\nQuestion: {question.question}"
+    return [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": user}]
+
+
+def pick_few_shot(train: list[QAItem], n: int) -> list[QAItem]:
+    """Round-robin over kinds so the examples show every answer style, refusals included."""
+    by_kind: dict[str, list[QAItem]] = {}
+    for q in sorted(train, key=lambda q: q.id):
+        by_kind.setdefault(q.kind, []).append(q)
+    picked: list[QAItem] = []
+    kinds = sorted(by_kind)
+    i = 0
+    while len(picked) < n and any(by_kind.values()):
+        pool = by_kind[kinds[i % len(kinds)]]
+        if pool:
+            picked.append(pool.pop(0))
+        i += 1
+    return picked

@@ -1,0 +1,16 @@
+"""Arm 2 — RAG: top-k retrieved chunks in the prompt; answer only from them, cite ids, or refuse."""
+
+from __future__ import annotations
+
+from rag_vs_ft.arms.base import GenerationArm
+from rag_vs_ft.arms.prompts import rag_messages
+from rag_vs_ft.index.retriever import Retriever
+from rag_vs_ft.models.generator import ChatGenerator
+
+
+class RagArm(GenerationArm):
+    name = "rag"
+    uses_retrieval = True
+
+    def __init__(self, generator: ChatGenerator, retriever: Retriever, top_k: int):
+        super().__init__(generator, rag_messages, retriever, top_k)

@@ -1,0 +1,146 @@
+"""Command line: each subcommand is a thin wrapper around one library function."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # the tool never calls home
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Compare prompt engineering, RAG, a QLoRA fine-tune and fine-tune+RAG on your corpus, offline.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from rag_vs_ft.config import ConfigError
+    from rag_vs_ft.corpus.domain import DomainError
+    from rag_vs_ft.corpus.packages import SourceError
+    from rag_vs_ft.models.resolve import ModelError
+    from rag_vs_ft.pipeline import PipelineError
+    from rag_vs_ft.report.render import ReportError
+
+    return ConfigError, DomainError, SourceError, ModelError, PipelineError, ReportError
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALUE]...",
+                                                         help="config overrides, e.g. domain=legal eval.limit=20 retrieval.top_k=5"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output")) -> None:
+    """Build the index, fine-tune, answer the test questions with all arms and write the report.
+
+    Keys: see `rag-vs-ft keys`. Pass run_id=ID to resume an interrupted run (finished arms are kept).
+    """
+    from rag_vs_ft.config import load_config
+
+    errors = _user_errors()
+    try:
+        cfg = load_config(overrides or [])
+        from rag_vs_ft.pipeline import run as run_pipeline
+        from rag_vs_ft.ui import UI
+
+        run_dir = run_pipeline(cfg, UI(console=err, quiet=quiet))
+    except errors as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; cached models, index, adapter and finished arms are kept — re-run with the same "
+              "run_id=... to resume", 130)
+    _print_summary(run_dir)
+
+
+def _print_summary(run_dir: Path) -> None:
+    import json
+
+    from rag_vs_ft.evaluation.harness import summarize
+    from rag_vs_ft.store import read_jsonl
+
+    rows = read_jsonl(run_dir / "results.jsonl")
+    table = Table(title=f"rag-vs-ft — {run_dir}")
+    for col in ("arm", "EM", "F1", "ROUGE-L", "semantic", "ctx recall", "refusal (unans.)", "p50 s"):
+        table.add_column(col, justify="right" if col != "arm" else "left")
+    for arm, s in summarize(rows).items():
+        def f(k):
+            return "–" if s.get(k) is None else f"{s[k]:.3f}"
+        table.add_row(arm, f("exact_match"), f("token_f1"), f("rouge_l"), f("semantic_similarity"),
+                      f("context_recall"), f("refusal_rate_unanswerable"), f"{s['latency_p50_s']:.2f}")
+    out.print(table)
+    first = (run_dir / "report.md").read_text().split("\n")[2]
+    out.print(first.replace("**", ""))
+    out.print(f"report: {run_dir / 'report.html'}  (also report.md, results.jsonl, run.json)")
+    json.loads((run_dir / "run.json").read_text())  # fail loudly if the run record is unreadable
+
+
+@app.command()
+def domains(corpora_dir: Path = typer.Option(Path("corpora"), help="folder holding one subfolder per domain"),
+            cache_dir: Optional[Path] = typer.Option(None, help="cache for downloaded sources")) -> None:
+    """List the domains that can be run, with their document and question counts."""
+    from rag_vs_ft.config import RunConfig
+    from rag_vs_ft.corpus.domain import list_domains, load_domain
+
+    cache = cache_dir or RunConfig().cache_dir
+    table = Table(title="domains")
+    for col in ("domain", "documents", "questions", "answerable", "unanswerable", "description"):
+        table.add_column(col)
+    names = list_domains(corpora_dir)
+    if not names:
+        _fail(f"no domains under {corpora_dir}")
+    for name in names:
+        try:
+            d = load_domain(name, corpora_dir, cache)
+        except _user_errors() as exc:
+            table.add_row(name, "?", "?", "?", "?", f"[red]{exc}[/red]")
+            continue
+        ans = sum(q.answerable for q in d.questions)
+        table.add_row(name, str(len(d.documents)), str(len(d.questions)), str(ans), str(len(d.questions) - ans),
+                      d.description[:70])
+    out.print(table)
+
+
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="a run directory, e.g. reports/legal/20261121-120000-ab12cd")) -> None:
+    """Re-render report.md / report.html from a run's saved results.jsonl and run.json."""
+    from rag_vs_ft.report.render import rerender
+
+    try:
+        rerender(run_dir)
+    except _user_errors() as exc:
+        _fail(str(exc))
+    out.print(f"report: {run_dir / 'report.html'}")
+
+
+@app.command()
+def keys() -> None:
+    """List every config key `run` accepts, with its default."""
+    from rag_vs_ft.config import RunConfig, valid_keys
+
+    defaults = RunConfig().model_dump()
+    for key in valid_keys():
+        value = defaults
+        for part in key.split("."):
+            value = value[part]
+        out.print(f"{key} = {value}", highlight=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

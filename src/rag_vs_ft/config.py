@@ -1,0 +1,154 @@
+"""Run configuration: validated pydantic models plus BERGEN-style `key=value` overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ARM_NAMES = ("prompt", "rag", "finetune", "finetune_rag")
+EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
+EMBEDDED_EMBEDDER = "embedded:all-minilm-l6-v2"
+
+
+class ConfigError(ValueError):
+    """A bad override or config value; the message is one line meant for the user."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(_Strict):
+    name: str = Field(EMBEDDED_LLM, description="generator: the embedded default, an HF model id or a local path")
+    dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
+    trust_remote_code: bool = False
+    max_new_tokens: int = Field(48, ge=1, le=2048)
+    batch_size: int = Field(8, ge=1, le=256)
+
+
+class RetrievalConfig(_Strict):
+    embedder: str = EMBEDDED_EMBEDDER
+    chunk_size: int = Field(700, ge=50, le=20000, description="characters per chunk")
+    chunk_overlap: int = Field(100, ge=0, le=5000)
+    top_k: int = Field(3, ge=1, le=50)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_smaller_than_chunk(cls, v: int, info) -> int:
+        size = info.data.get("chunk_size", 700)
+        if v >= size:
+            raise ValueError(f"chunk_overlap ({v}) must be smaller than chunk_size ({size})")
+        return v
+
+
+class FinetuneConfig(_Strict):
+    method: Literal["qlora", "lora"] = "qlora"
+    lora_r: int = Field(16, ge=1, le=512)
+    lora_alpha: int = Field(32, ge=1)
+    lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    learning_rate: float = Field(2e-4, gt=0.0, le=1e-2)
+    epochs: float = Field(1.0, gt=0.0, le=100.0)
+    max_steps: int | None = Field(60, ge=1, description="cap on optimizer steps (null: run all epochs)")
+    batch_size: int = Field(4, ge=1, le=256)
+    max_length: int = Field(256, ge=16, le=8192, description="tokens per training example")
+    max_grad_norm: float = Field(1.0, gt=0.0)
+    eval_every: int = Field(20, ge=1, description="steps between dev-loss evaluations")
+    patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping")
+    doc_chunk_chars: int = Field(900, ge=100, description="documents are cut into pieces this long")
+    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+class SplitConfig(_Strict):
+    train: float = Field(0.6, gt=0.0, lt=1.0)
+    dev: float = Field(0.1, ge=0.0, lt=1.0)
+    test: float = Field(0.3, gt=0.0, lt=1.0)
+
+
+class EvalConfig(_Strict):
+    limit: int | None = Field(None, ge=1, description="score only the first N test questions")
+    arms: list[str] = list(ARM_NAMES)
+    few_shot: int = Field(3, ge=0, le=20)
+
+    @field_validator("arms")
+    @classmethod
+    def _known_arms(cls, v: list[str]) -> list[str]:
+        bad = [a for a in v if a not in ARM_NAMES]
+        if bad or not v:
+            raise ValueError(f"unknown arm(s) {bad}; choose from {list(ARM_NAMES)}")
+        return v
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get("RAG_VS_FT_CACHE", Path.home() / ".cache" / "rag-vs-ft"))
+
+
+class RunConfig(_Strict):
+    domain: str = "legal"
+    seed: int = 0
+    corpora_dir: Path = Path("corpora")
+    output_dir: Path = Path("reports")
+    cache_dir: Path = Field(default_factory=_default_cache)
+    run_id: str | None = None
+    model: ModelConfig = ModelConfig()
+    retrieval: RetrievalConfig = RetrievalConfig()
+    finetune: FinetuneConfig = FinetuneConfig()
+    split: SplitConfig = SplitConfig()
+    eval: EvalConfig = EvalConfig()
+
+    @field_validator("domain")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", v):
+            raise ValueError(f"domain must be a plain name (letters, digits, '-', '_'), not {v!r}")
+        return v
+
+
+def valid_keys(model: type[BaseModel] = RunConfig, prefix: str = "") -> list[str]:
+    """Every dotted key an override may set."""
+    keys = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys += valid_keys(ann, f"{prefix}{name}.")
+        else:
+            keys.append(prefix + name)
+    return keys
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """Turn ["a.b=1", "c=x"] into a nested dict; values are read as YAML scalars/lists."""
+    known = set(valid_keys())
+    nested: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} is not key=value")
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if key not in known:
+            raise ConfigError(f"unknown config key {key!r}; valid keys: {', '.join(sorted(known))}")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        node = nested
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return nested
+
+
+def load_config(overrides: list[str] | None = None) -> RunConfig:
+    """Defaults + overrides, validated; errors become one-line ConfigError."""
+    data = parse_overrides(overrides or [])
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"bad value for {where}: {err['msg']}") from None

@@ -1,0 +1,44 @@
+"""The two record types every stage shares: a document and a question."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    text: str
+    source: str = ""  # where it came from, e.g. "pychoosealicense==2026.5.19:_licenses/mit.txt"
+
+
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    question: str
+    answer: str
+    doc_ids: tuple[str, ...]
+    answerable: bool
+    kind: str
+    split: str = ""  # filled by corpus.splits
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["doc_ids"] = list(self.doc_ids)
+        return d
+
+
+@dataclass
+class Domain:
+    name: str
+    description: str
+    documents: list[Document]
+    questions: list[QAItem]
+    provenance: list[dict] = field(default_factory=list)  # one entry per source: package, version, sha256
+
+    def doc(self, doc_id: str) -> Document:
+        return self.by_id()[doc_id]
+
+    def by_id(self) -> dict[str, Document]:
+        return {d.id: d for d in self.documents}

@@ -1,0 +1,44 @@
+"""Train/dev/test splits, stratified by question kind, and the contamination check that guards the test set."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import replace
+from typing import Iterable
+
+from rag_vs_ft.corpus.schema import QAItem
+
+
+def normalize_question(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def split_questions(items: list[QAItem], train: float, dev: float, seed: int) -> list[QAItem]:
+    """Assign every item a split. Within each kind the order is a seeded shuffle; identical questions
+    (after normalisation) always land in the same split so none leaks across."""
+    rng = random.Random(seed)
+    by_kind: dict[str, list[str]] = {}
+    for it in items:
+        by_kind.setdefault(it.kind, [])
+        key = normalize_question(it.question)
+        if key not in by_kind[it.kind]:
+            by_kind[it.kind].append(key)
+    assigned: dict[str, str] = {}
+    for kind in sorted(by_kind):
+        keys = sorted(by_kind[kind])
+        rng.shuffle(keys)
+        n = len(keys)
+        n_train = round(n * train)
+        n_dev = round(n * dev)
+        if n >= 3:  # every kind keeps at least one test question
+            n_train = min(n_train, n - 1 - n_dev) if n_dev else min(n_train, n - 1)
+        for i, key in enumerate(keys):
+            assigned.setdefault(key, "train" if i < n_train else "dev" if i < n_train + n_dev else "test")
+    return [replace(it, split=assigned[normalize_question(it.question)]) for it in items]
+
+
+def contaminated(test_items: Iterable[QAItem], training_texts: Iterable[str]) -> list[str]:
+    """Ids of test questions whose normalised text occurs inside any text the models learn or see as examples."""
+    haystack = "\n".join(normalize_question(t) for t in training_texts)
+    return [it.id for it in test_items if normalize_question(it.question) in haystack]

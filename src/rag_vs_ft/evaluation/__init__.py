@@ -1,0 +1,1 @@
+"""One evaluation harness for every arm: per-answer metrics and per-arm summaries."""

@@ -1,0 +1,129 @@
+"""Per-answer metrics as pure functions. ROUGE-L, string and semantic similarity come from ragas' non-LLM
+metrics; exact match, token F1, refusal and retrieval metrics are defined here because ragas has no
+offline equivalent with these semantics (yes/no matching, refusal as the right answer)."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections import Counter
+from functools import lru_cache
+from typing import Sequence
+
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # ragas posts usage analytics unless told not to
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_CITATION = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.\-]*)\]")
+# Phrasings of "I can't answer from what I have", in the forms small models actually produce.
+_REFUSAL_PATTERNS = [
+    r"\b(do|does|did)\s*(not|n't)\s+(cover|contain|mention|address|include|specify|say|provide|state)",
+    r"\bnot\s+(covered|mentioned|addressed|specified|provided|stated|included|found)\b",
+    r"\b(do|does)\s*(not|n't)\s+know\b", r"\bi\s*(don't|do not|cannot|can't|am unable to)\s+(know|answer|find|say|determine)",
+    r"\b(cannot|can't|unable to)\s+(be\s+)?(answer|determine|find|provide)", r"\bno\s+(information|mention|answer)\b",
+    r"\bnot\s+(enough|sufficient)\s+information\b", r"\binsufficient\s+information\b",
+    r"\boutside\s+(the\s+)?scope\b",
+]
+_REFUSAL = re.compile("|".join(_REFUSAL_PATTERNS), re.IGNORECASE)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD-style: lower case, no punctuation, no articles, single spaces; citations dropped."""
+    text = _CITATION.sub(" ", text).lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def yes_no(text: str) -> str | None:
+    first = normalize_answer(text).split()[:1]
+    return first[0] if first and first[0] in ("yes", "no") else None
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text)) or not text.strip()
+
+
+def exact_match(prediction: str, reference: str) -> float:
+    ref_yn = yes_no(reference)
+    if ref_yn is not None:  # a yes/no question is judged on its yes/no alone
+        return float(yes_no(prediction) == ref_yn)
+    return float(normalize_answer(prediction) == normalize_answer(reference))
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    pred, ref = normalize_answer(prediction).split(), normalize_answer(reference).split()
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def cited_ids(text: str) -> list[str]:
+    return list(dict.fromkeys(_CITATION.findall(text)))
+
+
+def context_recall(retrieved: Sequence[str], gold: Sequence[str]) -> float | None:
+    """Share of the evidence documents that were retrieved (None when there is no evidence to find)."""
+    if not gold:
+        return None
+    return sum(g in set(retrieved) for g in gold) / len(gold)
+
+
+def context_precision(retrieved: Sequence[str], gold: Sequence[str]) -> float | None:
+    """Share of retrieved documents that are evidence documents."""
+    if not gold or not retrieved:
+        return None if not gold else 0.0
+    return sum(r in set(gold) for r in retrieved) / len(retrieved)
+
+
+@lru_cache(maxsize=1)
+def _ragas_string_metrics():
+    from ragas.metrics.collections import NonLLMStringSimilarity, RougeScore
+
+    return RougeScore(rouge_type="rougeL", mode="fmeasure"), NonLLMStringSimilarity()
+
+
+def rouge_l(prediction: str, reference: str) -> float:
+    return float(_ragas_string_metrics()[0].score(reference=reference, response=prediction).value)
+
+
+def string_similarity(prediction: str, reference: str) -> float:
+    """1 - normalised Levenshtein distance (ragas NonLLMStringSimilarity)."""
+    return float(_ragas_string_metrics()[1].score(reference=reference, response=prediction).value)
+
+
+def semantic_similarity_metric(st_model):
+    """ragas SemanticSimilarity on an already-loaded sentence-transformers model (no second model load)."""
+    from ragas.embeddings.base import BaseRagasEmbedding
+    from ragas.metrics.collections import SemanticSimilarity
+
+    class _LoadedModel(BaseRagasEmbedding):
+        def embed_text(self, text: str, **kwargs) -> list[float]:
+            return st_model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
+
+        async def aembed_text(self, text: str, **kwargs) -> list[float]:
+            return self.embed_text(text)
+
+    return SemanticSimilarity(embeddings=_LoadedModel())
+
+
+def answer_metrics(prediction: str, reference: str, answerable: bool, semantic=None) -> dict[str, float]:
+    """Quality metrics of one answer. On an unanswerable question the right answer is a refusal, so exact
+    match and F1 score the refusal itself; text-overlap metrics still compare against the reference text."""
+    refused = is_refusal(prediction)
+    out = {
+        "refused": float(refused),
+        "rouge_l": rouge_l(prediction, reference),
+        "string_similarity": string_similarity(prediction, reference),
+    }
+    if answerable:
+        out["exact_match"] = exact_match(prediction, reference)
+        out["token_f1"] = token_f1(prediction, reference)
+    else:
+        out["exact_match"] = out["token_f1"] = float(refused)
+    if semantic is not None:
+        out["semantic_similarity"] = float(semantic.score(reference=reference, response=prediction or " ").value)
+    return out

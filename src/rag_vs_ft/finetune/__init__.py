@@ -1,0 +1,1 @@
+"""QLoRA fine-tuning: training data from the corpus, the training recipe, the cached adapter."""

@@ -1,0 +1,81 @@
+"""Training examples: every corpus document (the knowledge to inject) + train-split QA as chat turns.
+
+Document pieces are plain language-model text (loss on every token); QA pairs are chat turns with the loss
+on the answer tokens only, asked exactly as the finetune arm will ask them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+
+from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.corpus.schema import Document, QAItem
+
+IGNORE = -100
+
+
+@dataclass
+class Example:
+    input_ids: list[int]
+    labels: list[int]
+    kind: str  # "document" or "qa"
+
+
+def document_pieces(docs: list[Document], piece_chars: int) -> list[str]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=piece_chars, chunk_overlap=0)
+    return [f"{d.title}\n{piece}" for d in docs for piece in splitter.split_text(d.text)]
+
+
+def encode_document(tok, text: str, max_length: int) -> Example:
+    ids = tok(text, add_special_tokens=False)["input_ids"][: max_length - 1] + [tok.eos_token_id]
+    return Example(ids, list(ids), "document")
+
+
+def encode_qa(tok, item: QAItem, max_length: int) -> Example:
+    msgs = closed_book_messages(item)
+    prompt = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
+    full = tok.apply_chat_template(msgs + [{"role": "assistant", "content": item.answer}], tokenize=False)
+    p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    f_ids = tok(full, add_special_tokens=False)["input_ids"][:max_length]
+    labels = [IGNORE] * min(len(p_ids), len(f_ids)) + f_ids[len(p_ids):]
+    return Example(f_ids, labels, "qa")
+
+
+def build_examples(tok, docs: list[Document], qa: list[QAItem], piece_chars: int, max_length: int) -> list[Example]:
+    out = [encode_document(tok, t, max_length) for t in document_pieces(docs, piece_chars)]
+    out += [encode_qa(tok, q, max_length) for q in qa]
+    return [e for e in out if any(label != IGNORE for label in e.labels)]
+
+
+def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) -> list[list[Example]]:
+    """Shuffle, then sort within windows of 50 batches by length: batches of similar length waste little
+    on padding (short QA turns are much cheaper than document pieces), while order stays random."""
+    rng = random.Random(seed)
+    items = examples[:]
+    rng.shuffle(items)
+    window = batch_size * 50
+    batches = []
+    for s in range(0, len(items), window):
+        chunk = sorted(items[s:s + window], key=lambda e: len(e.input_ids))
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(batch: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
+    """Dynamic padding to the longest example of the batch (right side: training needs no generation)."""
+    width = max(len(e.input_ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, e in enumerate(batch):
+        n = len(e.input_ids)
+        ids[i, :n] = torch.tensor(e.input_ids)
+        labels[i, :n] = torch.tensor(e.labels)
+        mask[i, :n] = 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}

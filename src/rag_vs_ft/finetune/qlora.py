@@ -1,0 +1,170 @@
+"""The QLoRA recipe: LoRA adapters trained on a 4-bit NF4 base (bitsandbytes), cached by content hash.
+
+Trap (measured): on CPU, calling generate() on a 4-bit model repacks its weights and later training of that
+same instance gets wrong gradients. So training always starts from a freshly loaded model, and answering
+later loads the base again and merges the saved adapter (see models.generator.load_generator).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from rag_vs_ft.config import FinetuneConfig
+from rag_vs_ft.corpus.schema import Document, QAItem
+from rag_vs_ft.finetune.data import Example, build_examples, collate, encode_qa, length_grouped_batches
+from rag_vs_ft.models.generator import load_tokenizer
+from rag_vs_ft.store import atomic_dir, stable_hash
+
+StepCallback = Callable[[int, float], None]
+
+
+@dataclass
+class TrainResult:
+    adapter_dir: str
+    key: str
+    method: str  # "qlora-nf4" or "lora" (fallback or chosen)
+    note: str  # why a fallback happened, empty otherwise
+    steps: int
+    planned_steps: int
+    epochs_done: float
+    examples_total: int
+    examples_seen: int
+    train_loss: list[tuple[int, float]] = field(default_factory=list)
+    dev_loss: list[tuple[int, float]] = field(default_factory=list)
+    best_dev_loss: float | None = None
+    stopped_early: bool = False
+    seconds: float = 0.0
+    peak_memory_mb: float = 0.0
+    adapter_bytes: int = 0
+    cached: bool = False
+
+
+def peak_memory_mb(device: str) -> float:
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def load_trainable_base(base_path: str, method: str, dtype: torch.dtype, device: str, trust_remote_code: bool):
+    """4-bit NF4 base with double quantization when asked and possible; otherwise the plain base."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    if method == "qlora":
+        try:
+            bnb = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                     bnb_4bit_compute_dtype=dtype)
+            model = AutoModelForCausalLM.from_pretrained(base_path, quantization_config=bnb, dtype=dtype,
+                                                         device_map={"": device}, trust_remote_code=trust_remote_code)
+            if getattr(model, "is_loaded_in_4bit", False):
+                return model, "qlora-nf4", ""
+            note = "bitsandbytes loaded the model without 4-bit layers"
+        except Exception as exc:  # no usable bitsandbytes backend on this machine
+            note = f"4-bit NF4 loading failed ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
+    else:
+        note = ""
+    model = AutoModelForCausalLM.from_pretrained(base_path, dtype=dtype, trust_remote_code=trust_remote_code).to(device)
+    return model, "lora", (f"{note}; fell back to LoRA on the {str(dtype).replace('torch.', '')} base" if note else "")
+
+
+def attach_lora(model, cfg: FinetuneConfig, seed: int):
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                      target_modules=cfg.target_modules, task_type="CAUSAL_LM")
+    return get_peft_model(model, lora)
+
+
+@torch.no_grad()
+def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    for s in range(0, len(examples), batch_size):
+        batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
+        n = int((batch["labels"][:, 1:] != -100).sum())
+        total += float(model(**batch).loss) * n
+        count += n
+    model.train()
+    return total / max(1, count)
+
+
+def adapter_key(base_info: dict, examples: list[Example], dev: list[Example], cfg: FinetuneConfig, seed: int) -> str:
+    data = stable_hash([e.input_ids for e in examples] + [e.input_ids for e in dev])
+    return stable_hash({"base": base_info, "data": data, "hparams": cfg.model_dump(), "seed": seed})
+
+
+def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_qa: list[QAItem],
+                  dev_qa: list[QAItem], cfg: FinetuneConfig, seed: int, device: str, dtype: torch.dtype,
+                  cache_dir: Path, trust_remote_code: bool = False,
+                  on_start: Callable[[int], StepCallback] | None = None) -> TrainResult:
+    tok = load_tokenizer(base_path, trust_remote_code)
+    examples = build_examples(tok, docs, train_qa, cfg.doc_chunk_chars, cfg.max_length)
+    dev = [encode_qa(tok, q, cfg.max_length) for q in dev_qa]
+    key = adapter_key(base_info, examples, dev, cfg, seed)
+    target = cache_dir / "adapters" / key
+    if (target / "training.json").exists():
+        result = TrainResult(**json.loads((target / "training.json").read_text()))
+        result.adapter_dir, result.cached = str(target), True
+        return result
+
+    t0 = time.perf_counter()
+    model, method, note = load_trainable_base(base_path, cfg.method, dtype, device, trust_remote_code)
+    model = attach_lora(model, cfg, seed)
+    model.train()
+    batches_per_epoch = math.ceil(len(examples) / cfg.batch_size)
+    planned = math.ceil(cfg.epochs * batches_per_epoch)
+    if cfg.max_steps is not None:
+        planned = min(planned, cfg.max_steps)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
+    from transformers import get_linear_schedule_with_warmup
+
+    sched = get_linear_schedule_with_warmup(opt, max(1, planned // 10), planned)
+    step_cb = on_start(planned) if on_start else None
+    result = TrainResult(adapter_dir=str(target), key=key, method=method, note=note, steps=0, planned_steps=planned,
+                         epochs_done=0.0, examples_total=len(examples), examples_seen=0)
+    best_state, bad_evals, epoch = None, 0, 0
+    while result.steps < planned and not result.stopped_early:
+        for batch_examples in length_grouped_batches(examples, cfg.batch_size, seed + epoch):
+            batch = {k: v.to(device) for k, v in collate(batch_examples, tok.pad_token_id).items()}
+            loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            result.steps += 1
+            result.examples_seen += len(batch_examples)
+            result.train_loss.append((result.steps, round(float(loss), 4)))
+            if step_cb:
+                step_cb(result.steps, float(loss))
+            if dev and (result.steps % cfg.eval_every == 0 or result.steps == planned):
+                dl = mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device)
+                result.dev_loss.append((result.steps, round(dl, 4)))
+                if result.best_dev_loss is None or dl < result.best_dev_loss:
+                    result.best_dev_loss, bad_evals = dl, 0
+                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k}
+                else:
+                    bad_evals += 1
+                    result.stopped_early = bad_evals >= cfg.patience
+            if result.steps >= planned or result.stopped_early:
+                break
+        epoch += 1
+    if best_state is not None:  # keep the adapter with the lowest dev loss, not the last one
+        model.load_state_dict(best_state, strict=False)
+    result.epochs_done = round(result.examples_seen / max(1, len(examples)), 4)
+    result.seconds = round(time.perf_counter() - t0, 2)
+    result.peak_memory_mb = round(peak_memory_mb(device), 1)
+    with atomic_dir(target) as tmp:
+        model.save_pretrained(tmp)  # adapter_model.safetensors + adapter_config.json
+        result.adapter_bytes = sum(p.stat().st_size for p in tmp.glob("adapter_model*"))
+        (tmp / "training.json").write_text(json.dumps(asdict(result), indent=2))
+    return result

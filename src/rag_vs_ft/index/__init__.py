@@ -1,0 +1,1 @@
+"""Retrieval index: split documents, embed the chunks, search them with faiss."""

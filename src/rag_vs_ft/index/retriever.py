@@ -1,0 +1,109 @@
+"""Chunk → embed → faiss, persisted in a cache keyed by (documents, splitter settings, embedder)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from rag_vs_ft.corpus.schema import Document
+from rag_vs_ft.store import atomic_dir, stable_hash
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc_id: str
+    title: str
+    text: str
+    score: float
+
+
+def split_documents(docs: list[Document], chunk_size: int, chunk_overlap: int) -> list[Chunk]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    return [Chunk(d.id, d.title, piece) for d in docs for piece in splitter.split_text(d.text)]
+
+
+def load_embedder(path: str, device: str):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device=device)
+
+
+def embed(model, texts: list[str], batch_size: int = 64, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start:start + batch_size]
+        parts.append(model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False))
+        if on_batch:
+            on_batch(len(batch))
+    dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else model.get_sentence_embedding_dimension()
+    return np.vstack(parts).astype("float32") if parts else np.zeros((0, dim), "float32")
+
+
+def _chunk_text(c: Chunk) -> str:
+    # the title carries the act and article number that questions name; the chunk body often does not
+    return f"{c.title}\n{c.text}"
+
+
+class Retriever:
+    def __init__(self, chunks: list[Chunk], index, embedder):
+        self.chunks, self.index, self.embedder = chunks, index, embedder
+
+    def search(self, queries: list[str], k: int) -> list[list[Hit]]:
+        vecs = embed(self.embedder, queries)
+        scores, ids = self.index.search(vecs, min(k, len(self.chunks)))
+        return [[Hit(self.chunks[j].doc_id, self.chunks[j].title, self.chunks[j].text, float(s))
+                 for s, j in zip(srow, jrow) if j >= 0] for srow, jrow in zip(scores, ids)]
+
+    def add(self, docs: list[Document], chunk_size: int, chunk_overlap: int) -> None:
+        """Index more documents (e.g. ones published after a fine-tune) without a rebuild."""
+        new = split_documents(docs, chunk_size, chunk_overlap)
+        self.index.add(embed(self.embedder, [_chunk_text(c) for c in new]))
+        self.chunks += new
+
+
+def index_key(docs: list[Document], chunk_size: int, chunk_overlap: int, embedder_name: str) -> str:
+    return stable_hash({"docs": [(d.id, stable_hash(d.text)) for d in docs], "chunk_size": chunk_size,
+                        "chunk_overlap": chunk_overlap, "embedder": embedder_name})
+
+
+def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, embedder_name: str,
+                  embedder_path: str, cache_dir: Path, device: str,
+                  progress: Callable[[str, int], Callable[[int], None]] | None = None) -> tuple[Retriever, dict]:
+    """Return a retriever and a description; reuses the cached index when nothing it depends on changed."""
+    import faiss
+
+    key = index_key(docs, chunk_size, chunk_overlap, embedder_name)
+    target = cache_dir / "index" / key
+    embedder = load_embedder(embedder_path, device)
+    if (target / "index.faiss").exists():
+        chunks = [Chunk(**json.loads(line)) for line in open(target / "chunks.jsonl", encoding="utf-8")]
+        index = faiss.read_index(str(target / "index.faiss"))
+        cached = True
+    else:
+        chunks = split_documents(docs, chunk_size, chunk_overlap)
+        step = progress("embedding chunks", len(chunks)) if progress else None
+        vecs = embed(embedder, [_chunk_text(c) for c in chunks], on_batch=step)
+        index = faiss.IndexFlatIP(vecs.shape[1])  # vectors are normalised: inner product = cosine
+        index.add(vecs)
+        with atomic_dir(target) as tmp:
+            faiss.write_index(index, str(tmp / "index.faiss"))
+            with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+                for c in chunks:
+                    f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+        cached = False
+    info = {"key": key, "chunks": len(chunks), "embedder": embedder_name, "cached": cached, "path": str(target)}
+    return Retriever(chunks, index, embedder), info

