@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -13,6 +14,10 @@ from rich.table import Table
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # the tool never calls home
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own progress bars replace the libraries' ones
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", message=".*requires_grad=True to a scalar.*")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Compare prompt engineering, RAG, a QLoRA fine-tune and fine-tune+RAG on your corpus, offline.")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ARM_NAMES = ("prompt", "rag", "finetune", "finetune_rag")
 EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
@@ -27,20 +27,20 @@ class ModelConfig(_Strict):
     name: str = Field(EMBEDDED_LLM, description="generator: the embedded default, an HF model id or a local path")
     dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     trust_remote_code: bool = False
-    max_new_tokens: int = Field(48, ge=1, le=2048)
+    max_new_tokens: int = Field(40, ge=1, le=2048)
     batch_size: int = Field(8, ge=1, le=256)
 
 
 class RetrievalConfig(_Strict):
     embedder: str = EMBEDDED_EMBEDDER
-    chunk_size: int = Field(700, ge=50, le=20000, description="characters per chunk")
-    chunk_overlap: int = Field(100, ge=0, le=5000)
+    chunk_size: int = Field(500, ge=50, le=20000, description="characters per chunk")
+    chunk_overlap: int = Field(50, ge=0, le=5000)
     top_k: int = Field(3, ge=1, le=50)
 
     @field_validator("chunk_overlap")
     @classmethod
     def _overlap_smaller_than_chunk(cls, v: int, info) -> int:
-        size = info.data.get("chunk_size", 700)
+        size = info.data.get("chunk_size", 500)
         if v >= size:
             raise ValueError(f"chunk_overlap ({v}) must be smaller than chunk_size ({size})")
         return v
@@ -53,24 +53,31 @@ class FinetuneConfig(_Strict):
     lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
     learning_rate: float = Field(2e-4, gt=0.0, le=1e-2)
     epochs: float = Field(1.0, gt=0.0, le=100.0)
-    max_steps: int | None = Field(60, ge=1, description="cap on optimizer steps (null: run all epochs)")
+    max_steps: int | None = Field(40, ge=1, description="cap on optimizer steps (null: run all epochs)")
     batch_size: int = Field(4, ge=1, le=256)
     max_length: int = Field(256, ge=16, le=8192, description="tokens per training example")
     max_grad_norm: float = Field(1.0, gt=0.0)
-    eval_every: int = Field(20, ge=1, description="steps between dev-loss evaluations")
+    eval_every: int = Field(10, ge=1, description="steps between dev-loss evaluations")
     patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping")
     doc_chunk_chars: int = Field(900, ge=100, description="documents are cut into pieces this long")
     target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 class SplitConfig(_Strict):
-    train: float = Field(0.6, gt=0.0, lt=1.0)
+    train: float = Field(0.7, gt=0.0, lt=1.0)
     dev: float = Field(0.1, ge=0.0, lt=1.0)
-    test: float = Field(0.3, gt=0.0, lt=1.0)
+    test: float = Field(0.2, gt=0.0, lt=1.0)
+
+
+    @model_validator(mode="after")
+    def _fractions_sum_to_one(self) -> "SplitConfig":
+        if abs(self.train + self.dev + self.test - 1.0) > 1e-6:
+            raise ValueError(f"train + dev + test must be 1, got {self.train + self.dev + self.test:g}")
+        return self
 
 
 class EvalConfig(_Strict):
-    limit: int | None = Field(None, ge=1, description="score only the first N test questions")
+    limit: int | None = Field(None, ge=1, description="score only N test questions, taken evenly across kinds")
     arms: list[str] = list(ARM_NAMES)
     few_shot: int = Field(3, ge=0, le=20)
 

@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import platform
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -41,6 +42,18 @@ def check_contamination(splits: dict[str, list[QAItem]], few_shot: list[QAItem],
     bad = contaminated(splits["test"], seen)
     if bad:
         raise PipelineError(f"{len(bad)} test question(s) appear in training data or examples: {', '.join(bad[:5])}")
+
+
+def interleave_kinds(items: list[QAItem]) -> list[QAItem]:
+    """Round-robin over kinds, so a small eval.limit still covers every kind (unanswerable included)."""
+    by_kind: dict[str, list[QAItem]] = {}
+    for q in items:
+        by_kind.setdefault(q.kind, []).append(q)
+    queues = [by_kind[k] for k in sorted(by_kind)]
+    out = []
+    for i in range(max(map(len, queues), default=0)):
+        out += [q[i] for q in queues if i < len(q)]
+    return out
 
 
 def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
@@ -103,8 +116,18 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     from rag_vs_ft.models.resolve import embedder_path, generator_path
     from rag_vs_ft.report.render import write_report
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our progress display replaces the libraries' own bars
+    hf_logging.set_verbosity_error()
     ui = ui or UI()
     torch.manual_seed(cfg.seed)
+    t0 = time.perf_counter()
+    domain, splits = prepare_domain(cfg)  # bad input fails here, before anything is written
+    few_shot = pick_few_shot(splits["train"], cfg.eval.few_shot)
+    check_contamination(splits, few_shot, document_pieces(domain.documents, cfg.finetune.doc_chunk_chars))
+    test = interleave_kinds(splits["test"])[: cfg.eval.limit] if cfg.eval.limit else splits["test"]
+    ui.timings["corpus"] = round(time.perf_counter() - t0, 2)
     config_hash = stable_hash(cfg.model_dump(exclude={"run_id", "output_dir"}))
     run_dir = run_dir_for(cfg, config_hash)
     partial = run_dir / "answers"
@@ -122,15 +145,10 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     ui.info(f"run directory: {run_dir}")
 
     with ui.live():
-        with ui.stage("corpus"):
-            domain, splits = prepare_domain(cfg)
-            few_shot = pick_few_shot(splits["train"], cfg.eval.few_shot)
-            check_contamination(splits, few_shot, document_pieces(domain.documents, cfg.finetune.doc_chunk_chars))
-            test = splits["test"][: cfg.eval.limit] if cfg.eval.limit else splits["test"]
-            meta["corpus"] = {"documents": len(domain.documents), "characters": sum(len(d.text) for d in domain.documents),
-                              "questions": {s: len(v) for s, v in splits.items()}, "evaluated": len(test),
-                              "hash": stable_hash([(d.id, d.text) for d in domain.documents]),
-                              "sources": domain.provenance, "description": domain.description}
+        meta["corpus"] = {"documents": len(domain.documents), "characters": sum(len(d.text) for d in domain.documents),
+                          "questions": {s: len(v) for s, v in splits.items()}, "evaluated": len(test),
+                          "hash": stable_hash([(d.id, d.text) for d in domain.documents]),
+                          "sources": domain.provenance, "description": domain.description}
         with ui.stage("model"):
             base_path, meta["model"] = generator_path(cfg.model.name, cfg.cache_dir)
         with ui.stage("index"):

@@ -143,9 +143,10 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
             opt.zero_grad(set_to_none=True)
             result.steps += 1
             result.examples_seen += len(batch_examples)
-            result.train_loss.append((result.steps, round(float(loss), 4)))
+            loss_value = loss.item()
+            result.train_loss.append((result.steps, round(loss_value, 4)))
             if step_cb:
-                step_cb(result.steps, float(loss))
+                step_cb(result.steps, loss_value)
             if dev and (result.steps % cfg.eval_every == 0 or result.steps == planned):
                 dl = mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device)
                 result.dev_loss.append((result.steps, round(dl, 4)))

