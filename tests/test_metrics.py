@@ -5,7 +5,8 @@ from rouge_score import rouge_scorer
 
 from rag_vs_ft.evaluation.harness import percentile, summarize_arm
 from rag_vs_ft.evaluation.metrics import (answer_metrics, cited_ids, context_precision, context_recall, exact_match,
-                                          is_refusal, normalize_answer, rouge_l, string_similarity, token_f1, yes_no)
+                                          is_refusal, normalize_answer, rouge_l, string_similarity, token_f1, yes_no,
+                                          yes_no_verdict)
 from rag_vs_ft.evaluation.statistics import paired_bootstrap
 
 
@@ -19,7 +20,22 @@ def test_exact_match_and_yes_no():
     assert yes_no("No, it does not.") == "no"
     assert exact_match("Yes, the licence requires it.", "Yes. Its conditions include Disclose source.") == 1.0
     assert exact_match("No.", "Yes. Its conditions include Disclose source.") == 0.0
-    assert exact_match("Maybe", "Yes.") == 0.0
+    assert exact_match("I do not know.", "Yes.") == 0.0  # a refusal is neither yes nor no
+
+
+@pytest.mark.parametrize("answer, verdict", [
+    ("Yes, it does.", "yes"),
+    ("No. Its conditions are: none.", "no"),
+    ("The BSD Zero Clause License does not require you to disclose the source code.", "no"),
+    ("It doesn't grant patent rights.", "no"),
+    ("The GPL requires you to disclose the source code when distributing.", "yes"),
+    ("The licence requires attribution. It does not grant trademark rights.", "yes"),  # first sentence decides
+    ("The provided documents do not cover this.", None),
+])
+def test_yes_no_verdict_of_free_form_answers(answer, verdict):
+    assert yes_no_verdict(answer) == verdict
+    if verdict:
+        assert exact_match(answer, f"{verdict.capitalize()}. Reference detail.") == 1.0
 
 
 def test_token_f1_known_values():

@@ -47,7 +47,7 @@ def run(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALU
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress output")) -> None:
     """Build the index, fine-tune, answer the test questions with all arms and write the report.
 
-    Keys: see `rag-vs-ft keys`. Pass run_id=ID to resume an interrupted run (finished arms are kept).
+    Keys: see `rag-vs-ft keys`. Re-running an interrupted command resumes it: every finished stage is cached.
     """
     from rag_vs_ft.config import load_config
 
@@ -61,8 +61,8 @@ def run(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALU
     except errors as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted; cached models, index, adapter and finished arms are kept — re-run with the same "
-              "run_id=... to resume", 130)
+        _fail("interrupted; the converted model, index, adapter and finished arms are cached — re-run the same "
+              "command to resume", 130)
     _print_summary(run_dir)
 
 

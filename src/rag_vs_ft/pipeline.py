@@ -1,8 +1,8 @@
 """`rag-vs-ft run`: corpus → index → fine-tune → the four arms → one harness → report.
 
-Every expensive product is cached by content hash (converted model, index, adapter) and every finished arm's
-scored answers are written to the run directory at once, so an interrupted run loses at most the arm in flight
-and a re-run with the same run_id picks up where it stopped.
+Every expensive product is cached by content hash: the converted model, the index, the adapter, and each
+finished arm's scored answers. An interrupted run loses at most the stage in flight, and re-running the same
+command picks up where it stopped.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
 from rag_vs_ft.corpus.splits import contaminated, split_questions
-from rag_vs_ft.store import append_jsonl, read_jsonl, stable_hash
+from rag_vs_ft.store import atomic_write_text, read_jsonl, stable_hash
 from rag_vs_ft.ui import UI
 
 
@@ -93,26 +94,65 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _arm_rows(path: Path, expected: list[str]) -> list[dict] | None:
-    rows = read_jsonl(path)
-    return rows if [r["question_id"] for r in rows] == expected else None
+def answers_key(arm: str, cfg: RunConfig, meta: dict, few_shot: list[QAItem], test: list[QAItem]) -> str:
+    """Everything an arm's answers depend on. Decoding is greedy, so equal keys mean equal answers."""
+    settings = cfg.model_dump(include={"seed", "model", "retrieval", "finetune", "eval"})
+    settings["eval"].pop("limit"), settings["eval"].pop("arms")
+    return stable_hash({"arm": arm, "settings": settings, "model": meta["model"], "index": meta["index"]["key"],
+                        "adapter": meta.get("finetune", {}).get("key"), "few_shot": [q.id for q in few_shot],
+                        "questions": [(q.id, q.question, q.answer) for q in test]})
+
+
+def cached_answers(path: Path, expected: list[str]) -> list[ArmAnswer] | None:
+    """Raw answers only: scoring is cheap and always redone, so a metric change never needs re-generation."""
+    try:
+        answers = [ArmAnswer(**r) for r in read_jsonl(path)]
+    except (TypeError, ValueError):  # written by another version: regenerate
+        return None
+    return answers if [a.question_id for a in answers] == expected else None
+
+
+RETRIEVAL_ARMS = ("rag", "finetune_rag")
+
+
+def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: str, training, few_shot: list[QAItem],
+                retriever, test: list[QAItem], advance) -> list[ArmAnswer]:
+    """Load the arm's generator (base, or base + merged adapter), answer the questions, free the model."""
+    from rag_vs_ft.arms.finetune import FinetuneArm
+    from rag_vs_ft.arms.finetune_rag import FinetuneRagArm
+    from rag_vs_ft.arms.prompt import PromptArm
+    from rag_vs_ft.arms.rag import RagArm
+    from rag_vs_ft.models.generator import ChatGenerator, load_generator
+
+    tuned = arm_name in ("finetune", "finetune_rag")
+    if tuned and training is None:
+        raise PipelineError(f"arm {arm_name!r} needs a fine-tuned adapter, and none was trained")
+    model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code,
+                                training.adapter_dir if tuned else None)
+    gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
+    k = cfg.retrieval.top_k
+    if arm_name == "prompt":
+        arm = PromptArm(gen, few_shot)
+    elif arm_name == "rag":
+        arm = RagArm(gen, retriever, k)
+    elif arm_name == "finetune":
+        arm = FinetuneArm(gen)
+    else:
+        arm = FinetuneRagArm(gen, retriever, k)
+    return arm.answer(test, on_batch=advance)  # the model is freed when this frame ends
 
 
 def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     """Run the whole comparison; returns the run directory holding the report."""
     import torch
 
-    from rag_vs_ft.arms.finetune import FinetuneArm
-    from rag_vs_ft.arms.finetune_rag import FinetuneRagArm
-    from rag_vs_ft.arms.prompt import PromptArm
     from rag_vs_ft.arms.prompts import pick_few_shot
-    from rag_vs_ft.arms.rag import RagArm
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
     from rag_vs_ft.finetune.data import document_pieces
     from rag_vs_ft.finetune.qlora import train_adapter
     from rag_vs_ft.index.retriever import build_or_load
-    from rag_vs_ft.models.generator import ChatGenerator, load_generator, pick_device, pick_dtype
+    from rag_vs_ft.models.generator import pick_device, pick_dtype
     from rag_vs_ft.models.resolve import embedder_path, generator_path
     from rag_vs_ft.report.render import write_report
 
@@ -130,13 +170,6 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     ui.timings["corpus"] = round(time.perf_counter() - t0, 2)
     config_hash = stable_hash(cfg.model_dump(exclude={"run_id", "output_dir"}))
     run_dir = run_dir_for(cfg, config_hash)
-    partial = run_dir / "answers"
-    partial.mkdir(parents=True, exist_ok=True)
-    marker = partial / "config_hash"
-    if marker.exists() and marker.read_text().strip() != config_hash:  # same run_id, other settings: start over
-        for stale in partial.glob("*.jsonl"):
-            stale.unlink()
-    marker.write_text(config_hash)
     device = pick_device()
     dtype = pick_dtype(cfg.model.dtype, device)
     meta: dict = {"config": json.loads(cfg.model_dump_json()), "config_hash": config_hash, "device": device,
@@ -172,30 +205,17 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
         expected = [q.id for q in test]
         rows: list[dict] = []
         for arm_name in cfg.eval.arms:
-            path = partial / f"{arm_name}.jsonl"
-            done = _arm_rows(path, expected)
-            if done is not None:
-                ui.info(f"  {arm_name}: reusing {len(done)} answers from {path}")
-                rows += done
-                continue
-            with ui.stage(f"answer:{arm_name}"):
-                tuned = arm_name in ("finetune", "finetune_rag")
-                model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code,
-                                            training.adapter_dir if tuned and training else None)
-                gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
-                arm = {"prompt": lambda: PromptArm(gen, few_shot),
-                       "rag": lambda: RagArm(gen, retriever, cfg.retrieval.top_k),
-                       "finetune": lambda: FinetuneArm(gen),
-                       "finetune_rag": lambda: FinetuneRagArm(gen, retriever, cfg.retrieval.top_k)}[arm_name]()
-                advance = ui.bar(f"{arm_name}: answering", len(test))
-                answers = arm.answer(test, on_batch=advance)
-                scored = score_answers(arm_name, arm.uses_retrieval, test, answers, semantic)
-                path.unlink(missing_ok=True)
-                for row in scored:
-                    append_jsonl(path, row)
-                rows += scored
-                del model, gen, arm
-                gc.collect()
+            path = cfg.cache_dir / "answers" / f"{arm_name}-{answers_key(arm_name, cfg, meta, few_shot, test)}.jsonl"
+            answers = cached_answers(path, expected)
+            if answers is not None:
+                ui.info(f"  {arm_name}: reusing {len(answers)} cached answers")
+            else:
+                with ui.stage(f"answer:{arm_name}"):
+                    answers = answer_with(arm_name, cfg, base_path, dtype, device, training, few_shot, retriever,
+                                          test, ui.bar(f"{arm_name}: answering", len(test)))
+                    atomic_write_text(path, "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in answers))
+                    gc.collect()
+            rows += score_answers(arm_name, arm_name in RETRIEVAL_ARMS, test, answers, semantic)
     meta["timings_s"] = ui.timings
     meta["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     write_report(run_dir, rows, meta, few_shot=[q.id for q in few_shot])

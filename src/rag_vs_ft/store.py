@@ -59,15 +59,6 @@ def atomic_dir(final: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def append_jsonl(path: Path, row: dict) -> None:
-    """Append one row and flush, so work done before a crash stays on disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def read_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         return []

@@ -16,6 +16,8 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
                   semantic=None) -> list[dict]:
     """One results row per question: the question, reference, answer, retrieval, every metric, cost."""
     rows = []
+    if semantic is not None:  # the same texts semantic.score embeds below (empty answers become " ")
+        semantic.embeddings.warm([q.answer or " " for q in questions] + [a.answer or " " for a in answers])
     for q, a in zip(questions, answers, strict=True):
         assert q.id == a.question_id, (q.id, a.question_id)
         row = {

@@ -34,9 +34,24 @@ def normalize_answer(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
+_NEGATION = re.compile(r"\b(no|not|never|neither|nor|none|without)\b|n't\b", re.IGNORECASE)
+
+
 def yes_no(text: str) -> str | None:
+    """An explicit leading yes/no, else None (used to tell yes/no references apart)."""
     first = normalize_answer(text).split()[:1]
     return first[0] if first and first[0] in ("yes", "no") else None
+
+
+def yes_no_verdict(text: str) -> str | None:
+    """What a free-form answer says to a yes/no question: its leading yes/no if it has one; otherwise a
+    negation in its first sentence means "no" ("The MIT License does not require ..."), none means "yes";
+    a refusal says neither."""
+    explicit = yes_no(text)
+    if explicit or is_refusal(text):
+        return explicit
+    first_sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return "no" if _NEGATION.search(first_sentence) else "yes"
 
 
 def is_refusal(text: str) -> bool:
@@ -46,7 +61,7 @@ def is_refusal(text: str) -> bool:
 def exact_match(prediction: str, reference: str) -> float:
     ref_yn = yes_no(reference)
     if ref_yn is not None:  # a yes/no question is judged on its yes/no alone
-        return float(yes_no(prediction) == ref_yn)
+        return float(yes_no_verdict(prediction) == ref_yn)
     return float(normalize_answer(prediction) == normalize_answer(reference))
 
 
@@ -96,13 +111,25 @@ def string_similarity(prediction: str, reference: str) -> float:
 
 
 def semantic_similarity_metric(st_model):
-    """ragas SemanticSimilarity on an already-loaded sentence-transformers model (no second model load)."""
+    """ragas SemanticSimilarity on an already-loaded sentence-transformers model (no second model load).
+    `metric.embeddings.warm(texts)` embeds many texts in one batch first: one by one is ~20x slower on CPU."""
     from ragas.embeddings.base import BaseRagasEmbedding
     from ragas.metrics.collections import SemanticSimilarity
 
     class _LoadedModel(BaseRagasEmbedding):
+        def __init__(self):
+            super().__init__()
+            self.memo: dict[str, list[float]] = {}
+
+        def warm(self, texts: list[str]) -> None:
+            todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+            if todo:
+                vecs = st_model.encode(todo, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+                self.memo.update(zip(todo, (v.tolist() for v in vecs)))
+
         def embed_text(self, text: str, **kwargs) -> list[float]:
-            return st_model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
+            self.warm([text])
+            return self.memo[text]
 
         async def aembed_text(self, text: str, **kwargs) -> list[float]:
             return self.embed_text(text)

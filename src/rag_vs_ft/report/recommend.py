@@ -58,4 +58,21 @@ def recommend(rows: list[dict], summaries: dict[str, dict], seed: int = 0) -> Re
                            f"wrongly refuses {s['wrong_refusal_rate']:.0%} of answerable ones.")
     if s.get("context_recall") is not None:
         rec.reasons.append(f"Its retriever finds the evidence document for {s['context_recall']:.0%} of answerable questions.")
+    per_kind = best_per_kind(rows)
+    if len(per_kind) > 1:
+        rec.reasons.append("Best arm per question kind (answer score): " + "; ".join(
+            f"{kind}: {arm} ({score:.3f}, n={n})" for kind, (arm, score, n) in per_kind.items()) + ".")
     return rec
+
+
+def best_per_kind(rows: list[dict]) -> dict[str, tuple[str, float, int]]:
+    """For each question kind, the arm with the highest mean answer score (ties: the simpler arm)."""
+    sums: dict[str, dict[str, list[float]]] = {}
+    for r in rows:
+        sums.setdefault(r["kind"], {}).setdefault(r["arm"], []).append(answer_score(r))
+    out = {}
+    for kind in sorted(sums):
+        means = {arm: sum(v) / len(v) for arm, v in sums[kind].items()}
+        arm = min(means, key=lambda a: (-means[a], OPERATING_COMPLEXITY.get(a, 9)))
+        out[kind] = (arm, means[arm], len(sums[kind][arm]))
+    return out

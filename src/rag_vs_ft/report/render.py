@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rag_vs_ft.evaluation.harness import summarize
 from rag_vs_ft.report import plots
-from rag_vs_ft.report.recommend import answer_score, recommend
+from rag_vs_ft.report.recommend import recommend
 from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl
 
 ARM_ORDER = ("prompt", "rag", "finetune", "finetune_rag")
@@ -114,5 +114,3 @@ def rerender(run_dir: Path) -> None:
         raise ReportError(f"{run_dir / 'results.jsonl'} holds no results")
     render(run_dir, rows, json.loads((run_dir / "run.json").read_text()))
 
-
-__all__ = ["write_report", "rerender", "render", "ReportError", "answer_score"]
