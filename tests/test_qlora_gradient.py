@@ -37,7 +37,8 @@ def test_qlora_gradient_matches_dequantized_reference(base_model_path):
     for name, module in qmodel.base_model.model.named_modules():
         if isinstance(module, bnb.nn.Linear4bit):
             w = bnb.functional.dequantize_4bit(module.weight.data, module.weight.quant_state).float()
-            ref_modules[name].weight.data.copy_(w.reshape(ref_modules[name].weight.shape))
+            target = ref_modules[name.removesuffix(".base_layer")]  # peft wraps the 4-bit layer as base_layer
+            target.weight.data.copy_(w.reshape(target.weight.shape))
             n_quantized += 1
     assert n_quantized >= 30 * 7 - 10  # every projection of every layer is 4-bit
     ref = attach_lora(ref, cfg, seed=0)
