@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -42,8 +43,6 @@ class GenerationArm:
         self.retriever, self.top_k = retriever, top_k
 
     def answer(self, questions: list[QAItem], on_batch: Progress | None = None) -> list[ArmAnswer]:
-        import time
-
         hits: list[list[Hit]] = [[] for _ in questions]
         per_q_retrieval = 0.0
         if self.retriever is not None:
