@@ -3,8 +3,8 @@ from collections import Counter
 import pytest
 
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.corpus.splits import contaminated, split_questions
-from rag_vs_ft.pipeline import PipelineError, check_contamination, interleave_kinds
+from rag_vs_ft.corpus.splits import contaminated, interleave_kinds, split_questions
+from rag_vs_ft.pipeline import PipelineError, check_contamination
 
 
 def _items(n_per_kind=20, kinds=("a", "b", "u")):

@@ -20,7 +20,7 @@ from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
-from rag_vs_ft.corpus.splits import contaminated, split_questions
+from rag_vs_ft.corpus.splits import contaminated, interleave_kinds, split_questions
 from rag_vs_ft.store import atomic_write_text, read_jsonl, stable_hash
 from rag_vs_ft.ui import UI
 
@@ -43,18 +43,6 @@ def check_contamination(splits: dict[str, list[QAItem]], few_shot: list[QAItem],
     bad = contaminated(splits["test"], seen)
     if bad:
         raise PipelineError(f"{len(bad)} test question(s) appear in training data or examples: {', '.join(bad[:5])}")
-
-
-def interleave_kinds(items: list[QAItem]) -> list[QAItem]:
-    """Round-robin over kinds, so a small eval.limit still covers every kind (unanswerable included)."""
-    by_kind: dict[str, list[QAItem]] = {}
-    for q in items:
-        by_kind.setdefault(q.kind, []).append(q)
-    queues = [by_kind[k] for k in sorted(by_kind)]
-    out = []
-    for i in range(max(map(len, queues), default=0)):
-        out += [q[i] for q in queues if i < len(q)]
-    return out
 
 
 def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:

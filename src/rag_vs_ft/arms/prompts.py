@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.corpus.splits import interleave_kinds
 from rag_vs_ft.index.retriever import Hit
 from rag_vs_ft.models.generator import Messages
 
@@ -36,15 +37,4 @@ def rag_messages(question: QAItem, hits: list[Hit]) -> Messages:
 
 def pick_few_shot(train: list[QAItem], n: int) -> list[QAItem]:
     """Round-robin over kinds so the examples show every answer style, refusals included."""
-    by_kind: dict[str, list[QAItem]] = {}
-    for q in sorted(train, key=lambda q: q.id):
-        by_kind.setdefault(q.kind, []).append(q)
-    picked: list[QAItem] = []
-    kinds = sorted(by_kind)
-    i = 0
-    while len(picked) < n and any(by_kind.values()):
-        pool = by_kind[kinds[i % len(kinds)]]
-        if pool:
-            picked.append(pool.pop(0))
-        i += 1
-    return picked
+    return interleave_kinds(sorted(train, key=lambda q: q.id))[:n]

@@ -42,3 +42,15 @@ def contaminated(test_items: Iterable[QAItem], training_texts: Iterable[str]) ->
     """Ids of test questions whose normalised text occurs inside any text the models learn or see as examples."""
     haystack = "\n".join(normalize_question(t) for t in training_texts)
     return [it.id for it in test_items if normalize_question(it.question) in haystack]
+
+
+def interleave_kinds(items: list[QAItem]) -> list[QAItem]:
+    """Round-robin over kinds, so a small eval.limit still covers every kind (unanswerable included)."""
+    by_kind: dict[str, list[QAItem]] = {}
+    for q in items:
+        by_kind.setdefault(q.kind, []).append(q)
+    queues = [by_kind[k] for k in sorted(by_kind)]
+    out = []
+    for i in range(max(map(len, queues), default=0)):
+        out += [q[i] for q in queues if i < len(q)]
+    return out

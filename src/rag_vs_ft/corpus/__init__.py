@@ -1,0 +1,1 @@
+"""Domains: documents from pinned sources, the QA set, splits and the contamination check."""
