@@ -68,7 +68,6 @@ class SplitConfig(_Strict):
     dev: float = Field(0.1, ge=0.0, lt=1.0)
     test: float = Field(0.2, gt=0.0, lt=1.0)
 
-
     @model_validator(mode="after")
     def _fractions_sum_to_one(self) -> "SplitConfig":
         if abs(self.train + self.dev + self.test - 1.0) > 1e-6:

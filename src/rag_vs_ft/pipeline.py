@@ -1,7 +1,7 @@
 """`rag-vs-ft run`: corpus → index → fine-tune → the four arms → one harness → report.
 
 Every expensive product is cached by content hash: the converted model, the index, the adapter, and each
-finished arm's scored answers. An interrupted run loses at most the stage in flight, and re-running the same
+finished arm's generated answers (scoring is cheap and redone on every run). An interrupted run loses at most the stage in flight, and re-running the same
 command picks up where it stopped.
 """
 
@@ -101,6 +101,7 @@ def cached_answers(path: Path, expected: list[str]) -> list[ArmAnswer] | None:
 
 
 RETRIEVAL_ARMS = ("rag", "finetune_rag")
+TUNED_ARMS = ("finetune", "finetune_rag")
 
 
 def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: str, training, few_shot: list[QAItem],
@@ -112,7 +113,7 @@ def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: st
     from rag_vs_ft.arms.rag import RagArm
     from rag_vs_ft.models.generator import ChatGenerator, load_generator
 
-    tuned = arm_name in ("finetune", "finetune_rag")
+    tuned = arm_name in TUNED_ARMS
     if tuned and training is None:
         raise PipelineError(f"arm {arm_name!r} needs a fine-tuned adapter, and none was trained")
     model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code,
@@ -178,7 +179,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                 embedder_path(cfg.retrieval.embedder), cfg.cache_dir, device,
                 progress=lambda desc, total: ui.bar(desc, total))
         training = None
-        if {"finetune", "finetune_rag"} & set(cfg.eval.arms):
+        if set(TUNED_ARMS) & set(cfg.eval.arms):
             with ui.stage("finetune"):
                 def on_start(total: int):
                     advance = ui.bar("fine-tuning (steps)", total)

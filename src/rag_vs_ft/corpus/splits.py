@@ -45,7 +45,8 @@ def contaminated(test_items: Iterable[QAItem], training_texts: Iterable[str]) ->
 
 
 def interleave_kinds(items: list[QAItem]) -> list[QAItem]:
-    """Round-robin over kinds, so a small eval.limit still covers every kind (unanswerable included)."""
+    """Round-robin over kinds, keeping order within a kind: any prefix (few-shot examples, a small
+    eval.limit) covers every kind, unanswerable included."""
     by_kind: dict[str, list[QAItem]] = {}
     for q in items:
         by_kind.setdefault(q.kind, []).append(q)
