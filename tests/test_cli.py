@@ -78,7 +78,18 @@ def test_domains_lists_legal_with_counts():
 
 def test_keys_and_help():
     code, out, _ = cli("keys")
-    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.max_steps = 40" in out
-    for sub in ("run", "domains", "report", "keys"):
+    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.max_steps = 25" in out
+    for sub in ("run", "domains", "report", "keys", "profiles"):
         code, out, _ = cli(sub, "--help")
         assert code == 0 and "Usage" in out
+
+
+def test_profiles_lists_the_shipped_profiles():
+    code, out, err = cli("profiles")
+    assert code == 0, err
+    assert all(name in out for name in ("default", "accuracy-first", "low-latency", "frequently-updated-corpus"))
+
+
+def test_unknown_profile_fails_before_any_compute():
+    code, _, err = cli("run", "eval.profile=nope")
+    assert_one_line_error(code, err, "unknown profile 'nope'")

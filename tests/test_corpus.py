@@ -7,15 +7,7 @@ import pytest
 from conftest import REPO
 from rag_vs_ft.corpus.domain import DomainError, domain_dir, list_domains, load_domain, parse_qa, read_spec
 from rag_vs_ft.corpus.license_questions import license_questions
-
-STOP = set("""a an the and or of to in on for by with from at as is are was were be been being this that these those it its
-which who whom whose what when where why how shall may must can not no yes does do did under any all each such than then there
-their them they he she his her him also other into within upon about per via if so only more most has have had will would
-should could one two three""".split())
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in STOP]
+from rag_vs_ft.evaluation.grounding import content_words
 
 
 def test_every_shipped_domain_file_is_valid():

@@ -5,12 +5,19 @@ import re
 import subprocess
 import sys
 
+import os
+
 import pytest
+from judge_stub import serve_stub
 
 from conftest import REPO
 from rag_vs_ft.evaluation.harness import summarize
+from rag_vs_ft.report.context import primary_rows
 
-SLICE = ["eval.limit=6", "finetune.max_steps=2", "finetune.eval_every=1", "model.max_new_tokens=24"]
+SECRET = "sk-e2e-NEVER-WRITE-ME-91c2"
+
+SLICE = ["eval.limit=6", "finetune.max_steps=2", "finetune.eval_every=1", "model.max_new_tokens=24",
+         "eval.bootstrap_resamples=500"]
 
 
 def readme_run_command() -> list[str]:
@@ -31,58 +38,95 @@ def test_readme_commands_match_ci():
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def run_dir(tmp_path_factory, cache_dir):
+    """One real run. Its answer and adapter caches start empty (a warm user cache must not let the test skip
+    generation or training); the converted model, wheels and index are shared because they are slow to rebuild."""
     out = tmp_path_factory.mktemp("reports")
-    args = readme_run_command() + SLICE + [f"output_dir={out}", "run_id=e2e"]
-    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=1800)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_cache = tmp_path_factory.mktemp("cache")
+    for shared in ("models", "wheels", "index"):
+        (cache_dir / shared).mkdir(parents=True, exist_ok=True)
+        (run_cache / shared).symlink_to(cache_dir / shared)
+    with serve_stub() as judge:  # a local OpenAI-compatible judge; its key must never be written anywhere
+        args = readme_run_command() + SLICE + [f"output_dir={out}", "run_id=e2e", f"cache_dir={run_cache}",
+                                               f"judge.base_url={judge.base_url}", "judge.model=stub-judge"]
+        env = {**os.environ, "RAG_VS_FT_JUDGE_API_KEY": SECRET}
+        proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True,
+                              cwd=REPO, timeout=2400, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert judge.chat_requests() and all(r["body"]["model"] == "stub-judge" for r in judge.chat_requests())
     assert "Recommendation: deploy" in proc.stdout
-    return out / "legal" / "e2e", args
+    assert "cached answers" not in proc.stderr  # this run really generated every answer
+    return out / "legal" / "e2e", args, run_cache, proc
 
 
 def test_report_has_all_arms_and_metrics(run_dir):
-    path, _ = run_dir
-    rows = [json.loads(line) for line in (path / "results.jsonl").read_text().splitlines()]
+    path = run_dir[0]
+    meta = json.loads((path / "run.json").read_text())
+    rows, other_seeds = primary_rows([json.loads(line) for line in (path / "results.jsonl").read_text().splitlines()],
+                                     meta["primary_seed"])
     assert {r["arm"] for r in rows} == {"prompt", "rag", "finetune", "finetune_rag"}
     assert len(rows) == 4 * 6
+    assert len(other_seeds) == 2 * 6 and {r["seed"] for r in other_seeds} == {1}  # default seeds [0, 1]
     kinds = {r["kind"] for r in rows}
     assert {"article", "license", "unanswerable"} <= kinds  # the slice spans every kind
     for r in rows:
         for key in ("question", "reference", "answer", "exact_match", "token_f1", "rouge_l", "string_similarity",
-                    "semantic_similarity", "refused", "latency_s", "prompt_tokens", "generated_tokens", "retrieved_ids"):
+                    "semantic_similarity", "refused", "latency_s", "prompt_tokens", "generated_tokens", "retrieved_ids",
+                    "answer_score", "fabricated", "fresh", "judge_factual_correctness"):
             assert key in r, key
         assert r["latency_s"] > 0 and r["prompt_tokens"] > 0
         if r["arm"] in ("rag", "finetune_rag"):
             assert r["retrieved_ids"]
             if r["answerable"]:
                 assert r["context_recall"] is not None
+            assert "citation_precision" in r and "judge_faithfulness" in r
         else:
             assert r["retrieved_ids"] == []
+    assert any(r["fresh"] for r in rows)  # the slice holds questions about documents added after training
 
     report = (path / "report.md").read_text()
-    head = "\n".join(report.splitlines()[:12])
-    assert "Recommendation: deploy" in head and "SmolLM2-135M-Instruct" in head and "cores" in head
-    summaries = summarize(rows)
-    for arm, s in summaries.items():  # the report's numbers are results.jsonl's numbers
-        line = next(ln for ln in report.splitlines() if ln.startswith(f"| {arm} | ") and "EM" not in ln)
-        assert f"| {s['exact_match']:.3f} | {s['token_f1']:.3f} | {s['rouge_l']:.3f} |" in line
+    head = "\n".join(report.splitlines()[:14])
+    assert "Recommendation: deploy" in head and "profile `default`" in head
+    assert "SmolLM2-135M-Instruct" in head and "cores" in head
+    summaries = summarize(rows, resamples=500, seed=0)
+    for arm, s in summaries.items():  # the report's numbers, with their intervals, are results.jsonl's numbers
+        lo, hi = s["ci"]["answer_score"]
+        assert f"| {arm} | {s['answer_score']:.3f} [{lo:.3f}, {hi:.3f}] | {s['exact_match']:.3f} [" in report
+    for section in ("## Ranking under the `default` profile", "### Pairwise: is the difference real?",
+                    "## Refusal, fabrication and grounding", "## LLM judge", "## Knowledge update (freshness)",
+                    "**Seed spread, finetune:**", "## Forgetting (general knowledge)", "## Cost and memory",
+                    "### What fine-tuning would need (estimate)", "7B reference"):
+        assert section in report, section
+    assert "Judge: `stub-judge`" in report and "No judge configured" not in report
+    assert meta["judge"]["samples"] == 24 and meta["forgetting"]["n"] >= 50
+    assert set(meta["forgetting"]["models"]) == {"base", "finetune seed 0", "finetune seed 1"}
+    assert meta["freshness"]["documents"] and meta["freshness"]["index_update_s"] > 0
     for fig in ("metrics.png", "quality_vs_latency.png", "loss_curve.png"):
         assert (path / fig).stat().st_size > 1000
     html = (path / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3  # self-contained: figures inline, nothing fetched
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
+    assert "<table>" in html and "Recommendation: deploy" in html
 
-    meta = json.loads((path / "run.json").read_text())
     assert meta["finetune"]["method"] in ("qlora-nf4", "lora") and meta["finetune"]["steps"] == 2
+    assert [r["seconds"] > 0 for r in meta["finetune_runs"].values()] == [True, True]
     assert meta["corpus"]["documents"] == 451 and len(meta["corpus"]["hash"]) == 16
     assert meta["packages"]["transformers"] != "not installed"
     assert {"model", "index", "finetune", "answer:rag"} <= set(meta["timings_s"])
     assert not list(path.glob(".*.tmp"))  # no half-written files left behind
 
 
+def test_the_judge_key_is_never_written(run_dir):
+    path, _, cache, proc = run_dir
+    assert SECRET not in proc.stdout + proc.stderr
+    for root in (path, cache / "answers", cache / "adapters"):
+        for f in root.rglob("*"):
+            if f.is_file():
+                assert SECRET.encode() not in f.read_bytes(), f
+
+
 def test_report_command_rerenders_the_same_report(run_dir):
-    path, _ = run_dir
+    path = run_dir[0]
     before = (path / "report.md").read_text()
     (path / "report.md").unlink()
     proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", "report", str(path)], capture_output=True, text=True)
@@ -91,10 +135,13 @@ def test_report_command_rerenders_the_same_report(run_dir):
 
 
 def test_rerun_reuses_everything(run_dir):
-    path, args = run_dir
+    path, args = run_dir[0], run_dir[1]
+    args = [a for a in args if not a.startswith("judge.")]  # the stub is gone; without a judge the report says so
     proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True, cwd=REPO,
                           timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stderr.count("reusing 6 cached answers") == 4
+    assert proc.stderr.count("reusing 6 cached answers") == 6  # 4 arms + the second seed's 2 tuned arms
+    assert "cached answers" in proc.stderr and "general QA (base): reusing" in proc.stderr
     meta = json.loads((path / "run.json").read_text())
     assert meta["finetune"]["cached"] is True and meta["index"]["cached"] is True
+    assert meta["judge"] is None and "No judge configured" in (path / "report.md").read_text()

@@ -5,7 +5,7 @@ from rouge_score import rouge_scorer
 
 from rag_vs_ft.evaluation.harness import percentile, summarize_arm
 from rag_vs_ft.evaluation.metrics import (answer_metrics, cited_ids, context_precision, context_recall, exact_match,
-                                          is_refusal, normalize_answer, rouge_l, string_similarity, token_f1, yes_no,
+                                          normalize_answer, rouge_l, string_similarity, token_f1, yes_no,
                                           yes_no_verdict)
 from rag_vs_ft.evaluation.statistics import paired_bootstrap
 
@@ -56,23 +56,6 @@ def test_string_similarity_bounds():
     assert string_similarity("abc", "xyz") == pytest.approx(0.0)
 
 
-REFUSALS = ["The provided documents do not cover this.", "I don't know.", "The documents don't mention this.",
-            "This is not covered by the documents.", "I cannot answer that from the context.",
-            "There is no information about this in the documents.", ""]
-ANSWERS = ["72 hours.", "Yes, it requires disclosure of source code.", "The controller must notify the authority.",
-           "No. Its conditions are: License and copyright notice.", "EUR 20 000 000 or 4 % of turnover."]
-
-
-@pytest.mark.parametrize("text", REFUSALS)
-def test_refusals_are_detected(text):
-    assert is_refusal(text)
-
-
-@pytest.mark.parametrize("text", ANSWERS)
-def test_answers_are_not_refusals(text):
-    assert not is_refusal(text)
-
-
 def test_retrieval_metrics():
     assert context_recall(["a", "b", "c"], ["b"]) == 1.0
     assert context_recall(["a"], ["b", "c"]) == 0.0
@@ -117,10 +100,13 @@ def test_paired_bootstrap_rejects_unpaired():
 def test_summary_rates():
     rows = [
         {"answerable": True, "kind": "a", "refused": 1.0, "exact_match": 0.0, "token_f1": 0.0, "latency_s": 1.0,
+         "answer_score": 0.0, "fabricated": 0.0,
          "prompt_tokens": 10, "generated_tokens": 5, "context_recall": 1.0, "context_precision": 0.5},
         {"answerable": True, "kind": "a", "refused": 0.0, "exact_match": 1.0, "token_f1": 1.0, "latency_s": 3.0,
+         "answer_score": 1.0, "fabricated": 1.0,
          "prompt_tokens": 20, "generated_tokens": 5, "context_recall": 0.0, "context_precision": 0.0},
         {"answerable": False, "kind": "u", "refused": 1.0, "exact_match": 1.0, "token_f1": 1.0, "latency_s": 2.0,
+         "answer_score": 1.0, "fabricated": 0.0,
          "prompt_tokens": 30, "generated_tokens": 5},
     ]
     s = summarize_arm(rows)
@@ -128,3 +114,7 @@ def test_summary_rates():
     assert s["exact_match"] == pytest.approx(2 / 3) and s["context_recall"] == 0.5
     assert s["latency_p50_s"] == 2.0 and s["prompt_tokens_mean"] == 20
     assert s["by_kind"]["u"]["n"] == 1
+    assert s["fabrication_rate"] == pytest.approx(1 / 3) and s["fabrication_rate_unanswerable"] == 0.0
+    low, high = s["ci"]["exact_match"]
+    assert 0.0 <= low < 2 / 3 < high <= 1.0  # every mean carries its bootstrap interval
+    assert s["ci"]["context_recall"] is not None and s["ci"]["citation_precision"] is None

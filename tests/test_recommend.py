@@ -1,31 +1,112 @@
+import math
+
+import numpy as np
+import pytest
+
 from rag_vs_ft.evaluation.harness import summarize
+from rag_vs_ft.report.profiles import (ProfileError, Weights, arm_constants, list_profiles, load_profile,
+                                       profile_score, question_criteria)
 from rag_vs_ft.report.recommend import best_per_kind, recommend
 
+FREE = {"prompt": 0.0, "rag": 0.0, "finetune": 0.0}
 
-def _rows(scores: dict[str, list[float]], kinds: list[str] | None = None) -> list[dict]:
+
+def _rows(scores: dict[str, list[float]], kinds: list[str] | None = None, fabricated: dict | None = None,
+          fresh: set[int] = frozenset()) -> list[dict]:
     rows = []
     for arm, vals in scores.items():
         for i, v in enumerate(vals):
             rows.append({"arm": arm, "question_id": f"q{i}", "kind": (kinds or ["k"] * len(vals))[i],
-                         "answerable": True, "exact_match": v, "token_f1": v, "rouge_l": v, "string_similarity": v,
-                         "refused": 0.0, "latency_s": 1.0 + (arm == "rag"), "prompt_tokens": 10, "generated_tokens": 5})
+                         "answerable": True, "exact_match": v, "token_f1": v, "answer_score": v, "rouge_l": v,
+                         "string_similarity": v, "refused": 0.0, "fresh": float(i in fresh),
+                         "fabricated": (fabricated or {}).get(arm, 0.0),
+                         "latency_s": 1.0 + (arm == "rag"), "prompt_tokens": 10, "generated_tokens": 5})
     return rows
+
+
+def _recommend(rows, profile="default"):
+    return recommend(rows, summarize(rows, resamples=500), load_profile(profile), FREE, FREE, resamples=1000)
+
+
+def test_every_shipped_profile_is_valid():
+    names = list_profiles()
+    assert {"default", "accuracy-first", "low-latency", "frequently-updated-corpus"} <= set(names)
+    for name in names:
+        p = load_profile(name)
+        assert p.name == name and p.description and sum(p.weights.model_dump().values()) == pytest.approx(1.0)
+
+
+def test_unknown_profile_is_a_one_line_error():
+    with pytest.raises(ProfileError, match="unknown profile 'nope'; shipped profiles: accuracy-first") as e:
+        load_profile("nope")
+    assert "\n" not in str(e.value)
+
+
+def test_a_profile_file_path_works(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("description: only quality\nweights: {quality: 1}\n")
+    assert load_profile(str(f)).weights.quality == 1
+    f.write_text("description: nothing\nweights: {quality: 0}\n")
+    with pytest.raises(ProfileError, match="at least one weight"):
+        load_profile(str(f))
+
+
+def test_question_criteria_known_values():
+    cols = {"answer_score": np.array([1.0, 0.5, 0.0, 1.0]), "fabricated": np.array([0.0, 1.0, 0.0, 0.0]),
+            "refused": np.array([0.0, 0.0, 1.0, 1.0]), "answerable": np.array([1.0, 1.0, 0.0, 1.0]),
+            "fresh": np.array([0.0, 1.0, 0.0, 0.0])}
+    c = question_criteria(cols)
+    assert c["quality"] == pytest.approx(0.625) and c["groundedness"] == pytest.approx(0.75)
+    assert c["refusal"] == pytest.approx((1.0 + 2 / 3) / 2)  # refused the unanswerable one, 2 of 3 answered
+    assert c["freshness"] == pytest.approx(0.5)
+
+
+def test_profile_score_weights_and_drops_undefined_criteria():
+    w = Weights(quality=0.5, latency=0.25, freshness=0.25)
+    assert profile_score({"quality": np.array(0.8), "latency": 0.4, "freshness": np.array(math.nan),
+                          "groundedness": 1, "refusal": 1, "cost": 1}, w) == pytest.approx((0.4 + 0.1) / 0.75)
+
+
+def test_latency_and_cost_relative_to_the_best_arm():
+    c = arm_constants({"prompt": 1.0, "finetune": 2.0}, {"prompt": 0.0, "finetune": 5.0},
+                      {"prompt": 0.001, "finetune": 0.001}, queries=5000)
+    assert c["prompt"] == {"latency": 1.0, "cost": 1.0}
+    assert c["finetune"] == {"latency": 0.5, "cost": pytest.approx(5 / 10)}
 
 
 def test_clear_winner_is_recommended():
     rows = _rows({"prompt": [0.0] * 30, "rag": [1.0] * 27 + [0.0] * 3})
-    rec = recommend(rows, summarize(rows))
+    rec = _recommend(rows)
     assert rec.arm == "rag" and rec.tied_with_leader == []
     assert rec.versus["prompt"].significant
-    assert "excludes zero" in rec.reasons[0]
+    assert "excludes zero" in rec.reasons[0] and "`default` profile" in rec.reasons[0]
+    assert len(rec.pairwise) == 1 and rec.pairwise[0]["answer_score"].significant
 
 
 def test_tie_goes_to_the_simpler_arm_and_says_so():
-    rows = _rows({"prompt": [1.0, 0.0] * 15, "rag": [0.0, 1.0] * 14 + [1.0, 1.0]})
-    rec = recommend(rows, summarize(rows))
+    rows = _rows({"prompt": [1.0, 0.0] * 15, "rag": [0.0, 1.0] * 14 + [1.0, 1.0]}, fabricated={"prompt": 0.0})
+    rec = _recommend(rows, "accuracy-first")
     assert rec.ranking[0][0] == "rag"
     assert rec.arm == "prompt" and rec.tied_with_leader == ["prompt"]
-    assert "no significant difference" in rec.reasons[0]
+    assert "cannot separate" in rec.reasons[0]
+
+
+def test_the_profile_changes_the_decision():
+    # finetune answers a bit better but fabricates on every answer and is slower; accuracy-first still
+    # weighs groundedness, low-latency weighs speed: both prefer prompt; a quality-only profile prefers finetune.
+    rows = _rows({"prompt": [0.6] * 40, "finetune": [0.7] * 40}, fabricated={"finetune": 1.0})
+    for r in rows:
+        r["latency_s"] = 1.0 if r["arm"] == "prompt" else 3.0
+    assert _recommend(rows, "low-latency").arm == "prompt"
+    assert _recommend(rows, "accuracy-first").arm == "prompt"
+
+
+def test_freshness_criterion_uses_only_fresh_questions(tmp_path):
+    f = tmp_path / "fresh.yaml"
+    f.write_text("description: freshness only\nweights: {freshness: 1}\n")
+    rows = _rows({"prompt": [1.0] * 20 + [0.0] * 10, "rag": [0.5] * 30}, fresh=set(range(20, 30)))
+    rec = recommend(rows, summarize(rows, resamples=200), load_profile(str(f)), FREE, FREE, resamples=500)
+    assert rec.arm == "rag" and rec.criteria["rag"]["freshness"] == 0.5 and rec.criteria["prompt"]["freshness"] == 0
 
 
 def test_best_per_kind():

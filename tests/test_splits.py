@@ -59,3 +59,17 @@ def test_contamination_is_detected():
 def test_interleave_kinds_round_robin():
     order = [q.kind for q in interleave_kinds(_items(2))]
     assert order == ["a", "b", "u", "a", "b", "u"]
+
+
+def test_withheld_documents_are_the_evidence_of_a_share_of_test_questions():
+    from rag_vs_ft.corpus.schema import QAItem
+    from rag_vs_ft.corpus.splits import cites_any, withheld_documents
+
+    test = [QAItem(f"q{i}", f"question {i}?", "a", (f"d{i}",), True, "k") for i in range(20)]
+    test.append(QAItem("u", "unanswerable?", "no", (), False, "unanswerable"))
+    held = withheld_documents(test, 0.1, seed=0)
+    assert len(held) == 2 and held <= {f"d{i}" for i in range(20)}
+    assert withheld_documents(test, 0.1, seed=0) == held  # seeded
+    assert withheld_documents(test, 0.0, seed=0) == set()
+    assert len(withheld_documents(test[:3], 0.1, seed=0)) == 1  # at least one question when switched on
+    assert sum(cites_any(q, held) for q in test) == 2

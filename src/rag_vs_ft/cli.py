@@ -31,9 +31,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from rag_vs_ft.corpus.packages import SourceError
     from rag_vs_ft.models.resolve import ModelError
     from rag_vs_ft.pipeline import PipelineError
+    from rag_vs_ft.evaluation.judge import JudgeError
+    from rag_vs_ft.report.profiles import ProfileError
     from rag_vs_ft.report.render import ReportError
 
-    return ConfigError, DomainError, SourceError, ModelError, PipelineError, ReportError
+    return ConfigError, DomainError, SourceError, ModelError, PipelineError, ReportError, ProfileError, JudgeError
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -67,22 +69,44 @@ def run(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALU
 
 
 def _print_summary(run_dir: Path) -> None:
+    import json
+
     from rag_vs_ft.evaluation.harness import summarize
+    from rag_vs_ft.report.context import fmt_ci, primary_rows
     from rag_vs_ft.store import read_jsonl
 
-    rows = read_jsonl(run_dir / "results.jsonl")
-    table = Table(title=f"rag-vs-ft — {run_dir}")
-    for col in ("arm", "EM", "F1", "ROUGE-L", "semantic", "ctx recall", "refusal (unans.)", "p50 s"):
-        table.add_column(col, justify="right" if col != "arm" else "left")
-    for arm, s in summarize(rows).items():
-        def f(k):
-            return "–" if s.get(k) is None else f"{s[k]:.3f}"
-        table.add_row(arm, f("exact_match"), f("token_f1"), f("rouge_l"), f("semantic_similarity"),
-                      f("context_recall"), f("refusal_rate_unanswerable"), f"{s['latency_p50_s']:.2f}")
+    meta = json.loads((run_dir / "run.json").read_text())
+    rows, _ = primary_rows(read_jsonl(run_dir / "results.jsonl"), meta.get("primary_seed"))
+    table = Table(title=f"rag-vs-ft — {run_dir}  (mean [95% CI])")
+    columns = [("answer_score", "answer score"), ("fabrication_rate", "fabrication"),
+               ("refusal_rate_unanswerable", "refusal (unans.)"), ("wrong_refusal_rate", "wrong refusal"),
+               ("latency_p50_s", "p50 s")]
+    table.add_column("arm")
+    for _, label in columns:
+        table.add_column(label, justify="right")
+    for arm, s in summarize(rows, resamples=500).items():
+        table.add_row(arm, *(fmt_ci(s, key, 2) for key, _ in columns))
     out.print(table)
     first = (run_dir / "report.md").read_text().split("\n")[2]
     out.print(first.replace("**", ""))
     out.print(f"report: {run_dir / 'report.html'}  (also report.md, results.jsonl, run.json)")
+
+
+@app.command()
+def profiles() -> None:
+    """List the decision profiles the recommendation can use (eval.profile=NAME) and their weights."""
+    from rag_vs_ft.report.profiles import CRITERIA, list_profiles, load_profile
+
+    table = Table(title="decision profiles (evals/profiles/): weights")
+    table.add_column("profile", no_wrap=True)
+    for c in CRITERIA:
+        table.add_column(c, justify="right")
+    loaded = {name: load_profile(name) for name in list_profiles()}
+    for name, p in loaded.items():
+        table.add_row(name, *(f"{getattr(p.weights, c):g}" for c in CRITERIA))
+    out.print(table)
+    for name, p in loaded.items():
+        out.print(f"[bold]{name}[/bold]: {p.description}")
 
 
 @app.command()

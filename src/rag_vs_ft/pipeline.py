@@ -1,8 +1,11 @@
-"""`rag-vs-ft run`: corpus → index → fine-tune → the four arms → one harness → report.
+"""`rag-vs-ft run`: corpus → index → fine-tune (one adapter per seed) → the four arms → one harness → report.
 
-Every expensive product is cached by content hash: the converted model, the index, the adapter, and each
-finished arm's generated answers (scoring is cheap and redone on every run). An interrupted run loses at most the stage in flight, and re-running the same
-command picks up where it stopped.
+Every expensive product is cached by content hash: the converted model, the index, each adapter, and each
+finished arm's generated answers (scoring is cheap and redone on every run). An interrupted run loses at most
+the stage in flight, and re-running the same command picks up where it stopped.
+
+Knowledge-update test: the evidence documents of a share of the test questions are withheld from the
+fine-tune and from the first index, then added to the index only, as when a corpus changes after training.
 """
 
 from __future__ import annotations
@@ -10,18 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import os
-import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
-from rag_vs_ft.corpus.splits import contaminated, interleave_kinds, split_questions
-from rag_vs_ft.store import atomic_write_text, read_jsonl, stable_hash
+from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds, split_questions, withheld_documents
+from rag_vs_ft.measure import machine_info, package_versions, peak_memory_mb, reset_peak_memory
+from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl, stable_hash
 from rag_vs_ft.ui import UI
 
 
@@ -50,45 +53,13 @@ def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
     return cfg.output_dir / cfg.domain / run_id
 
 
-def machine_info() -> dict:
-    import torch
-
-    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
-    try:
-        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        info["memory_gb"] = round(mem / 2**30, 1)
-    except (ValueError, OSError):
-        pass
-    try:
-        model_name = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-        info["cpu_model"] = model_name
-    except (OSError, StopIteration):
-        pass
-    return info
-
-
-def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("rag-vs-ft", "torch", "transformers", "peft", "bitsandbytes", "sentence-transformers", "faiss-cpu",
-                 "langchain-text-splitters", "ragas", "typer"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def answers_key(arm: str, cfg: RunConfig, meta: dict, few_shot: list[QAItem], test: list[QAItem]) -> str:
+def answers_key(arm: str, cfg: RunConfig, meta: dict, adapter_key: str | None, few_shot: list[QAItem],
+                questions: list) -> str:
     """Everything an arm's answers depend on. Decoding is greedy, so equal keys mean equal answers."""
-    settings = cfg.model_dump(include={"seed", "model", "retrieval", "finetune", "eval"})
-    settings["eval"].pop("limit"), settings["eval"].pop("arms")
+    settings = cfg.model_dump(include={"seed", "model", "retrieval"})
     return stable_hash({"arm": arm, "settings": settings, "model": meta["model"], "index": meta["index"]["key"],
-                        "adapter": meta.get("finetune", {}).get("key"), "few_shot": [q.id for q in few_shot],
-                        "questions": [(q.id, q.question, q.answer) for q in test]})
+                        "fresh_docs": meta["freshness"]["documents"], "adapter": adapter_key,
+                        "few_shot": [q.id for q in few_shot], "questions": [(q.id, q.question) for q in questions]})
 
 
 def cached_answers(path: Path, expected: list[str]) -> list[ArmAnswer] | None:
@@ -100,12 +71,34 @@ def cached_answers(path: Path, expected: list[str]) -> list[ArmAnswer] | None:
     return answers if [a.question_id for a in answers] == expected else None
 
 
+def answers_once(path: Path, expected: list[str], label: str, produce: Callable[[], list[ArmAnswer]], ui: UI,
+                 device: str) -> tuple[list[ArmAnswer], dict]:
+    """Reuse the cached answers at `path`, or produce and cache them; returns them with what producing cost
+    (wall time and peak memory, kept beside the answers so a cached run still reports them)."""
+    answers = cached_answers(path, expected)
+    info_path = path.with_suffix(".cost.json")
+    if answers is not None:
+        ui.info(f"  {label}: reusing {len(answers)} cached answers")
+        ui.timings[f"answer:{label}"] = 0.0
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+        return answers, {**info, "cached": True}
+    with ui.stage(f"answer:{label}"):
+        reset_peak_memory(device)
+        t0 = time.perf_counter()
+        answers = produce()
+        info = {"seconds": round(time.perf_counter() - t0, 2), "peak_memory_mb": round(peak_memory_mb(device), 1)}
+        atomic_write_text(path, "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in answers))
+        atomic_write_json(info_path, info)
+        gc.collect()
+    return answers, {**info, "cached": False}
+
+
 RETRIEVAL_ARMS = ("rag", "finetune_rag")
 TUNED_ARMS = ("finetune", "finetune_rag")
 
 
-def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: str, training, few_shot: list[QAItem],
-                retriever, test: list[QAItem], advance) -> list[ArmAnswer]:
+def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
+                few_shot: list[QAItem], retriever, test: list[QAItem], advance) -> list[ArmAnswer]:
     """Load the arm's generator (base, or base + merged adapter), answer the questions, free the model."""
     from rag_vs_ft.arms.finetune import FinetuneArm
     from rag_vs_ft.arms.finetune_rag import FinetuneRagArm
@@ -113,11 +106,9 @@ def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: st
     from rag_vs_ft.arms.rag import RagArm
     from rag_vs_ft.models.generator import ChatGenerator, load_generator
 
-    tuned = arm_name in TUNED_ARMS
-    if tuned and training is None:
-        raise PipelineError(f"arm {arm_name!r} needs a fine-tuned adapter, and none was trained")
-    model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code,
-                                training.adapter_dir if tuned else None)
+    if (arm_name in TUNED_ARMS) != (adapter_dir is not None):
+        raise PipelineError(f"arm {arm_name!r}: adapter {'missing' if adapter_dir is None else 'unexpected'}")
+    model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter_dir)
     gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
     k = cfg.retrieval.top_k
     if arm_name == "prompt":
@@ -131,11 +122,65 @@ def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: st
     return arm.answer(test, on_batch=advance)  # the model is freed when this frame ends
 
 
+def memory_bill(base_path: str, cfg: RunConfig) -> list[dict]:
+    """Estimated memory to fine-tune the configured model (and a 7B reference) fully, with LoRA and QLoRA."""
+    from rag_vs_ft.evaluation.cost import memory_estimate, reference_shape, shape_of
+
+    ft = cfg.finetune
+    shape = shape_of(base_path, cfg.model.name, ft.lora_r, ft.target_modules, cfg.model.trust_remote_code)
+    return [*memory_estimate(shape, ft.batch_size, ft.max_length),
+            *memory_estimate(reference_shape(ft.lora_r, ft.target_modules), ft.batch_size, ft.max_length)]
+
+
+def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainings: dict, meta: dict, ui: UI) -> dict:
+    """Answer the general-knowledge set with the base model and every fine-tuned model; summarise the change."""
+    from rag_vs_ft.evaluation.forgetting import MAX_NEW_TOKENS, forgetting_summary, load_general_qa, messages
+    from rag_vs_ft.models.generator import ChatGenerator, load_generator
+
+    items = load_general_qa()
+    answers: dict[str, list[str]] = {}
+    for label, adapter in [("base", None)] + [(f"finetune seed {s}", t.adapter_dir) for s, t in trainings.items()]:
+        key = stable_hash({"general": [(i.id, i.question) for i in items], "model": meta["model"],
+                           "adapter": adapter and Path(adapter).name, "dtype": meta["dtype"]})
+
+        def produce(adapter=adapter, label=label) -> list[ArmAnswer]:
+            model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter)
+            gen = ChatGenerator(model, tok, MAX_NEW_TOKENS, cfg.model.batch_size)
+            outs = gen.generate([messages(i) for i in items], ui.bar(f"general QA: {label}", len(items)))
+            return [ArmAnswer(i.id, g.text, g.latency_s, g.prompt_tokens, g.generated_tokens)
+                    for i, g in zip(items, outs)]
+
+        got, _ = answers_once(cfg.cache_dir / "answers" / f"general-{key}.jsonl", [i.id for i in items],
+                              f"general QA ({label})", produce, ui, device)
+        answers[label] = [a.answer for a in got]
+    return forgetting_summary(items, answers, resamples=cfg.eval.bootstrap_resamples, seed=cfg.seed)
+
+
+def judge_stage(cfg: RunConfig, rows: list[dict], contexts: dict[tuple[str, str], list[str]], ui: UI) -> dict:
+    """Score the primary rows with the configured LLM judge; its metrics join the rows as judge_*."""
+    from rag_vs_ft.evaluation.judge import JudgeSample, judge_samples, same_family
+
+    samples = [JudgeSample(r["question"], r["answer"], r["reference"], contexts.get((r["arm"], r["question_id"]), []))
+               for r in rows]
+    advance = ui.bar(f"judge ({cfg.judge.model})", len(samples))
+    scores = judge_samples(samples, cfg.judge, progress=advance)
+    for r, s in zip(rows, scores):
+        for metric, value in s.items():
+            r[f"judge_{metric}"] = value
+    family = same_family(cfg.judge.model, cfg.model.name)
+    if family:
+        ui.info(f"[yellow]warning: the judge {cfg.judge.model!r} is of the same model family as the candidate "
+                f"{cfg.model.name!r}; judges tend to favour their own family[/yellow]")
+    return {"model": cfg.judge.model, "base_url": cfg.judge.base_url, "metrics": list(cfg.judge.metrics),
+            "failures": scores.failures, "samples": len(samples), "same_family": family}
+
+
 def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     """Run the whole comparison; returns the run directory holding the report."""
     import torch
 
     from rag_vs_ft.arms.prompts import pick_few_shot
+    from rag_vs_ft.evaluation.grounding import Evidence
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
     from rag_vs_ft.finetune.data import document_pieces
@@ -143,6 +188,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     from rag_vs_ft.index.retriever import build_or_load
     from rag_vs_ft.models.generator import pick_device, pick_dtype
     from rag_vs_ft.models.resolve import embedder_path, generator_path
+    from rag_vs_ft.report.profiles import load_profile
     from rag_vs_ft.report.render import write_report
 
     from transformers.utils import logging as hf_logging
@@ -152,18 +198,26 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     ui = ui or UI()
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
+    load_profile(cfg.eval.profile)  # a bad profile fails now, not after an hour of compute
     domain, splits = prepare_domain(cfg)  # bad input fails here, before anything is written
-    few_shot = pick_few_shot(splits["train"], cfg.eval.few_shot)
+    withheld = withheld_documents(splits["test"], cfg.freshness.share, cfg.seed)
+    train_qa = [q for q in splits["train"] if not cites_any(q, withheld)]  # they would leak the withheld text
+    dev_qa = [q for q in splits["dev"] if not cites_any(q, withheld)]
+    train_docs = [d for d in domain.documents if d.id not in withheld]
+    few_shot = pick_few_shot(train_qa, cfg.eval.few_shot)
     check_contamination(splits, few_shot, document_pieces(domain.documents, cfg.finetune.doc_chunk_chars))
-    test = interleave_kinds(splits["test"])[: cfg.eval.limit] if cfg.eval.limit else splits["test"]
+    ordered = interleave_kinds(splits["test"], group=lambda q: q.kind + ("+fresh" * cites_any(q, withheld)))
+    test = ordered[: cfg.eval.limit] if cfg.eval.limit else ordered
+    fresh_ids = {q.id for q in test if cites_any(q, withheld)}
     ui.timings["corpus"] = round(time.perf_counter() - t0, 2)
-    config_hash = stable_hash(cfg.model_dump(exclude={"run_id", "output_dir"}))
+    config_hash = stable_hash(cfg.model_dump(exclude={"run_id", "output_dir", "cache_dir"}))
     run_dir = run_dir_for(cfg, config_hash)
     device = pick_device()
     dtype = pick_dtype(cfg.model.dtype, device)
+    seeds = list(dict.fromkeys(cfg.finetune.seeds))
     meta: dict = {"config": json.loads(cfg.model_dump_json()), "config_hash": config_hash, "device": device,
                   "dtype": str(dtype).replace("torch.", ""), "machine": machine_info(), "packages": package_versions(),
-                  "started": dt.datetime.now().isoformat(timespec="seconds")}
+                  "started": dt.datetime.now().isoformat(timespec="seconds"), "primary_seed": seeds[0]}
     ui.info(f"run directory: {run_dir}")
 
     with ui.live():
@@ -173,40 +227,68 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                           "sources": domain.provenance, "description": domain.description}
         with ui.stage("model"):
             base_path, meta["model"] = generator_path(cfg.model.name, cfg.cache_dir)
+            meta["memory_estimate"] = memory_bill(base_path, cfg)
         with ui.stage("index"):
             retriever, meta["index"] = build_or_load(
-                domain.documents, cfg.retrieval.chunk_size, cfg.retrieval.chunk_overlap, cfg.retrieval.embedder,
+                train_docs, cfg.retrieval.chunk_size, cfg.retrieval.chunk_overlap, cfg.retrieval.embedder,
                 embedder_path(cfg.retrieval.embedder), cfg.cache_dir, device,
                 progress=lambda desc, total: ui.bar(desc, total))
-        training = None
-        if set(TUNED_ARMS) & set(cfg.eval.arms):
-            with ui.stage("finetune"):
-                def on_start(total: int):
-                    advance = ui.bar("fine-tuning (steps)", total)
-                    return lambda step, loss: advance(1, f"loss {loss:.3f}")
+        meta["freshness"] = {"share": cfg.freshness.share, "documents": sorted(withheld), "questions": len(fresh_ids),
+                             "train_questions_dropped": len(splits["train"]) - len(train_qa)}
+        if withheld:
+            with ui.stage("index update"):  # the documents that arrived after training: index only
+                t1, before = time.perf_counter(), len(retriever.chunks)
+                retriever.add([d for d in domain.documents if d.id in withheld], cfg.retrieval.chunk_size,
+                              cfg.retrieval.chunk_overlap)
+                meta["freshness"].update(index_update_s=round(time.perf_counter() - t1, 2),
+                                         chunks_added=len(retriever.chunks) - before)
+        trainings = {}
+        if {"finetune", "finetune_rag"} & set(cfg.eval.arms):
+            for seed in seeds:
+                with ui.stage(f"finetune:seed{seed}"):
+                    def on_start(total: int, seed=seed):
+                        advance = ui.bar(f"fine-tuning seed {seed} (steps)", total)
+                        return lambda step, loss: advance(1, f"loss {loss:.3f}")
 
-                training = train_adapter(base_path, meta["model"], domain.documents, splits["train"], splits["dev"],
-                                         cfg.finetune, cfg.seed, device, dtype, cfg.cache_dir,
-                                         cfg.model.trust_remote_code, on_start)
-                meta["finetune"] = asdict(training)
-                gc.collect()  # the 4-bit training model must not linger beside the answering models
+                    trainings[seed] = train_adapter(base_path, meta["model"], train_docs, train_qa, dev_qa,
+                                                    cfg.finetune, seed, device, dtype, cfg.cache_dir,
+                                                    cfg.model.trust_remote_code, on_start)
+                    gc.collect()  # the 4-bit training model must not linger beside the answering models
+            meta["finetune"] = asdict(trainings[seeds[0]])
+            meta["finetune_runs"] = {str(s): asdict(t) for s, t in trainings.items()}
         semantic = semantic_similarity_metric(retriever.embedder)
+        evidence = Evidence({d.id: d.text for d in domain.documents})
         expected = [q.id for q in test]
         rows: list[dict] = []
+        contexts: dict[tuple[str, str], list[str]] = {}
+        meta["answering"] = {}
         for arm_name in cfg.eval.arms:
-            path = cfg.cache_dir / "answers" / f"{arm_name}-{answers_key(arm_name, cfg, meta, few_shot, test)}.jsonl"
-            answers = cached_answers(path, expected)
-            if answers is not None:
-                ui.info(f"  {arm_name}: reusing {len(answers)} cached answers")
-            else:
-                with ui.stage(f"answer:{arm_name}"):
-                    answers = answer_with(arm_name, cfg, base_path, dtype, device, training, few_shot, retriever,
-                                          test, ui.bar(f"{arm_name}: answering", len(test)))
-                    atomic_write_text(path, "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in answers))
-                    gc.collect()
-            rows += score_answers(arm_name, arm_name in RETRIEVAL_ARMS, test, answers, semantic)
+            for seed in (seeds if arm_name in TUNED_ARMS else [None]):
+                adapter = trainings[seed] if seed is not None else None
+                label = arm_name if seed in (None, seeds[0]) else f"{arm_name}@seed{seed}"
+                key = answers_key(arm_name, cfg, meta, adapter and adapter.key, few_shot, test)
+                answers, meta["answering"][label] = answers_once(
+                    cfg.cache_dir / "answers" / f"{arm_name}-{key}.jsonl", expected, label,
+                    lambda a=arm_name, ad=adapter, lb=label: answer_with(
+                        a, cfg, base_path, dtype, device, ad and ad.adapter_dir, few_shot, retriever, test,
+                        ui.bar(f"{lb}: answering", len(test))), ui, device)
+                arm_rows = score_answers(arm_name, arm_name in RETRIEVAL_ARMS, test, answers, semantic, evidence)
+                for r, a in zip(arm_rows, answers):
+                    r["fresh"] = float(r["question_id"] in fresh_ids)
+                    if seed is not None:
+                        r["seed"] = seed
+                    if label == arm_name:
+                        contexts[(arm_name, a.question_id)] = a.contexts
+                rows += arm_rows
+        if cfg.eval.forgetting and trainings:
+            with ui.stage("forgetting"):
+                meta["forgetting"] = forgetting_stage(cfg, base_path, dtype, device, trainings, meta, ui)
+        meta["judge"] = None
+        if cfg.judge.enabled:
+            with ui.stage("judge"):
+                primary = [r for r in rows if r.get("seed") in (None, seeds[0])]
+                meta["judge"] = judge_stage(cfg, primary, contexts, ui)
     meta["timings_s"] = ui.timings
     meta["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     write_report(run_dir, rows, meta, few_shot=[q.id for q in few_shot])
     return run_dir
-

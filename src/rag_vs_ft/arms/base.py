@@ -22,6 +22,7 @@ class ArmAnswer:
     generated_tokens: int
     retrieved_ids: list[str] = field(default_factory=list)
     retrieval_s: float = 0.0
+    contexts: list[str] = field(default_factory=list)  # retrieved chunk texts, for an LLM judge's faithfulness
 
 
 class Arm(Protocol):
@@ -52,5 +53,6 @@ class GenerationArm:
         gens = self.generator.generate([self.build_messages(q, h) for q, h in zip(questions, hits)], on_batch)
         return [ArmAnswer(question_id=q.id, answer=g.text, latency_s=g.latency_s + per_q_retrieval,
                           prompt_tokens=g.prompt_tokens, generated_tokens=g.generated_tokens,
-                          retrieved_ids=list(dict.fromkeys(h.doc_id for h in hs)), retrieval_s=per_q_retrieval)
+                          retrieved_ids=list(dict.fromkeys(h.doc_id for h in hs)), retrieval_s=per_q_retrieval,
+                          contexts=[h.text for h in hs])
                 for q, g, hs in zip(questions, gens, hits)]

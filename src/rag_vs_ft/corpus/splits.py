@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rag_vs_ft.corpus.schema import QAItem
 
@@ -44,14 +44,28 @@ def contaminated(test_items: Iterable[QAItem], training_texts: Iterable[str]) ->
     return [it.id for it in test_items if normalize_question(it.question) in haystack]
 
 
-def interleave_kinds(items: list[QAItem]) -> list[QAItem]:
-    """Round-robin over kinds, keeping order within a kind: any prefix (few-shot examples, a small
-    eval.limit) covers every kind, unanswerable included."""
+def interleave_kinds(items: list[QAItem], group: Callable[[QAItem], str] = lambda q: q.kind) -> list[QAItem]:
+    """Round-robin over kinds (or any grouping), keeping order within a group: any prefix (few-shot examples,
+    a small eval.limit) covers every group, unanswerable included."""
     by_kind: dict[str, list[QAItem]] = {}
     for q in items:
-        by_kind.setdefault(q.kind, []).append(q)
+        by_kind.setdefault(group(q), []).append(q)
     queues = [by_kind[k] for k in sorted(by_kind)]
     out = []
     for i in range(max(map(len, queues), default=0)):
         out += [q[i] for q in queues if i < len(q)]
     return out
+
+
+def withheld_documents(test: list[QAItem], share: float, seed: int) -> set[str]:
+    """Documents held back from fine-tuning and the first index for the knowledge-update test: the evidence of a
+    seeded `share` of the answerable test questions (at least one question when share > 0)."""
+    answerable = sorted((q for q in test if q.answerable and q.doc_ids), key=lambda q: q.id)
+    if share <= 0 or not answerable:
+        return set()
+    picked = random.Random(seed).sample(answerable, max(1, round(share * len(answerable))))
+    return {d for q in picked for d in q.doc_ids}
+
+
+def cites_any(q: QAItem, doc_ids: set[str]) -> bool:
+    return bool(doc_ids.intersection(q.doc_ids))

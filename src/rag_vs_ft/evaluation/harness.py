@@ -5,15 +5,33 @@ from __future__ import annotations
 import statistics
 from typing import Iterable
 
+import numpy as np
+
 from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.evaluation.grounding import Evidence, citation_precision, is_fabricated
 from rag_vs_ft.evaluation.metrics import answer_metrics, cited_ids, context_precision, context_recall
+from rag_vs_ft.evaluation.statistics import bootstrap_ci
 
-QUALITY_METRICS = ("exact_match", "token_f1", "rouge_l", "string_similarity", "semantic_similarity")
+QUALITY_METRICS = ("answer_score", "exact_match", "token_f1", "rouge_l", "string_similarity", "semantic_similarity")
+# Metrics averaged over a subset of questions: (summary name, row field, which rows).
+SUBSET_METRICS = (
+    ("context_recall", "context_recall", "answerable"), ("context_precision", "context_precision", "answerable"),
+    ("refusal_rate_unanswerable", "refused", "unanswerable"), ("wrong_refusal_rate", "refused", "answerable"),
+    ("fabrication_rate", "fabricated", "all"), ("fabrication_rate_unanswerable", "fabricated", "unanswerable"),
+    ("citation_precision", "citation_precision", "all"), ("citation_rate", "cites", "all"),
+    ("judge_faithfulness", "judge_faithfulness", "all"),  # present only when an LLM judge was configured
+    ("judge_factual_correctness", "judge_factual_correctness", "all"),
+)
+
+
+def answer_score(exact: float, f1: float) -> float:
+    """Per-question headline quality: mean of exact match and token F1 (a refusal is right on unanswerable ones)."""
+    return (exact + f1) / 2
 
 
 def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answers: list[ArmAnswer],
-                  semantic=None) -> list[dict]:
+                  semantic=None, evidence: Evidence | None = None) -> list[dict]:
     """One results row per question: the question, reference, answer, retrieval, every metric, cost."""
     rows = []
     if semantic is not None:  # the same texts semantic.score embeds below (empty answers become " ")
@@ -28,9 +46,17 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
             "latency_s": round(a.latency_s, 4), "retrieval_s": round(a.retrieval_s, 4),
             "prompt_tokens": a.prompt_tokens, "generated_tokens": a.generated_tokens,
         }
+        row["answer_score"] = answer_score(row["exact_match"], row["token_f1"])
         if uses_retrieval and q.answerable:
             row["context_recall"] = context_recall(a.retrieved_ids, q.doc_ids)
             row["context_precision"] = context_precision(a.retrieved_ids, q.doc_ids)
+        if evidence is not None:
+            row["fabricated"] = float(is_fabricated(
+                a.answer, q.question, q.answer, q.answerable, bool(row["refused"]),
+                [*q.doc_ids, *a.retrieved_ids, *row["cited_ids"]], evidence))
+            if uses_retrieval:
+                row["cites"] = float(bool(row["cited_ids"]))
+                row["citation_precision"] = citation_precision(a.answer, q.question, evidence)
         rows.append(row)
     return rows
 
@@ -50,24 +76,37 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return statistics.fmean(vals) if vals else None
 
 
-def summarize_arm(rows: list[dict]) -> dict:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
+def _median_of_rows(m: np.ndarray) -> np.ndarray:
+    return np.percentile(m, 50, axis=1)
+
+
+def _p95_of_rows(m: np.ndarray) -> np.ndarray:
+    return np.percentile(m, 95, axis=1)
+
+
+def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dict:
+    """Means of every metric with their 95 % bootstrap intervals over questions (in `ci`), plus cost figures."""
+    subsets = {"all": rows, "answerable": [r for r in rows if r["answerable"]],
+               "unanswerable": [r for r in rows if not r["answerable"]]}
     lat = [r["latency_s"] for r in rows]
-    out: dict = {"n": len(rows), "n_answerable": len(answerable), "n_unanswerable": len(unanswerable)}
-    for m in QUALITY_METRICS:
-        out[m] = _mean(r.get(m) for r in rows)
-    out["context_recall"] = _mean(r.get("context_recall") for r in answerable)
-    out["context_precision"] = _mean(r.get("context_precision") for r in answerable)
-    out["refusal_rate_unanswerable"] = _mean(r["refused"] for r in unanswerable)
-    out["wrong_refusal_rate"] = _mean(r["refused"] for r in answerable)
+    out: dict = {"n": len(rows), "n_answerable": len(subsets["answerable"]),
+                 "n_unanswerable": len(subsets["unanswerable"]), "ci": {}}
+    columns = [(m, m, "all") for m in QUALITY_METRICS] + list(SUBSET_METRICS)
+    for name, field, subset in columns:
+        values = [r.get(field) for r in subsets[subset]]
+        out[name] = _mean(values)
+        interval = bootstrap_ci(values, resamples, seed)
+        out["ci"][name] = None if interval is None else [interval.low, interval.high]
     out["latency_p50_s"] = percentile(lat, 50)
     out["latency_p95_s"] = percentile(lat, 95)
+    for name, stat in (("latency_p50_s", _median_of_rows), ("latency_p95_s", _p95_of_rows)):
+        interval = bootstrap_ci(lat, resamples, seed, statistic=stat)
+        out["ci"][name] = None if interval is None else [interval.low, interval.high]
     out["answers_per_s"] = len(lat) / sum(lat) if lat and sum(lat) > 0 else None
     out["prompt_tokens_mean"] = _mean(r["prompt_tokens"] for r in rows)
     out["generated_tokens_mean"] = _mean(r["generated_tokens"] for r in rows)
-    out["by_kind"] = {k: {"n": len(rs), "exact_match": _mean(r["exact_match"] for r in rs),
-                          "token_f1": _mean(r["token_f1"] for r in rs)}
+    out["by_kind"] = {k: {"n": len(rs), "answer_score": _mean(r["answer_score"] for r in rs),
+                          "exact_match": _mean(r["exact_match"] for r in rs), "token_f1": _mean(r["token_f1"] for r in rs)}
                       for k, rs in sorted(_group(rows, "kind").items())}
     return out
 
@@ -79,5 +118,5 @@ def _group(rows: list[dict], key: str) -> dict[str, list[dict]]:
     return out
 
 
-def summarize(rows: list[dict]) -> dict[str, dict]:
-    return {arm: summarize_arm(rs) for arm, rs in _group(rows, "arm").items()}
+def summarize(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dict[str, dict]:
+    return {arm: summarize_arm(rs, resamples, seed) for arm, rs in _group(rows, "arm").items()}

@@ -11,20 +11,12 @@ from collections import Counter
 from functools import lru_cache
 from typing import Sequence
 
+from rag_vs_ft.evaluation.refusal import is_refusal
+
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # ragas posts usage analytics unless told not to
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _CITATION = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.\-]*)\]")
-# Phrasings of "I can't answer from what I have", in the forms small models actually produce.
-_REFUSAL_PATTERNS = [
-    r"\b(do|does|did)\s*(not|n't)\s+(cover|contain|mention|address|include|specify|say|provide|state)",
-    r"\bnot\s+(covered|mentioned|addressed|specified|provided|stated|included|found)\b",
-    r"\b(do|does)\s*(not|n't)\s+know\b", r"\bi\s*(don't|do not|cannot|can't|am unable to)\s+(know|answer|find|say|determine)",
-    r"\b(cannot|can't|unable to)\s+(be\s+)?(answer|determine|find|provide)", r"\bno\s+(information|mention|answer)\b",
-    r"\bnot\s+(enough|sufficient)\s+information\b", r"\binsufficient\s+information\b",
-    r"\boutside\s+(the\s+)?scope\b",
-]
-_REFUSAL = re.compile("|".join(_REFUSAL_PATTERNS), re.IGNORECASE)
 
 
 def normalize_answer(text: str) -> str:
@@ -52,10 +44,6 @@ def yes_no_verdict(text: str) -> str | None:
         return explicit
     first_sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
     return "no" if _NEGATION.search(first_sentence) else "yes"
-
-
-def is_refusal(text: str) -> bool:
-    return bool(_REFUSAL.search(text)) or not text.strip()
 
 
 def exact_match(prediction: str, reference: str) -> float:

@@ -1,16 +1,31 @@
-"""Uncertainty of a comparison measured on a finite question set (pure functions)."""
+"""Uncertainty of a comparison measured on a finite question set (pure functions).
+
+Every interval is a percentile bootstrap over questions. Comparisons between arms are paired: each resample
+draws the same questions for both arms, so question difficulty cancels out of the difference.
+"""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
+
+import numpy as np
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Interval:
+    mean: float
+    low: float
+    high: float
+    n: int
 
 
 @dataclass(frozen=True)
 class PairedDiff:
-    mean_diff: float  # mean of a - b over the same questions
-    low: float        # 95 % bootstrap interval
+    mean_diff: float  # statistic(a) - statistic(b) on the same questions
+    low: float        # 95 % bootstrap interval of that difference
     high: float
     n: int
 
@@ -19,16 +34,68 @@ class PairedDiff:
         return self.low > 0 or self.high < 0
 
 
+def resample_indices(n: int, resamples: int, seed: int) -> np.ndarray:
+    """(resamples, n) question indices drawn with replacement; shared by every arm for pairing."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def _bounds(stats: np.ndarray, confidence: float) -> tuple[float, float]:
+    tail = (1 - confidence) / 2 * 100
+    lo, hi = np.nanpercentile(stats, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def mean_of_rows(m: np.ndarray) -> np.ndarray:
+    return m.mean(axis=1)
+
+
+def bootstrap_ci(values: Sequence[float | None], resamples: int = 2000, seed: int = 0,
+                 confidence: float = CONFIDENCE,
+                 statistic: Callable[[np.ndarray], np.ndarray] = mean_of_rows) -> Interval | None:
+    """A statistic (default: the mean) of one metric over questions, with its bootstrap interval.
+    None values (metric undefined for that question) are left out; `statistic` maps (rows, n) -> (rows,)."""
+    xs = np.array([v for v in values if v is not None], dtype=float)
+    if xs.size == 0:
+        return None
+    stats = statistic(xs[resample_indices(xs.size, resamples, seed)])
+    return Interval(float(statistic(xs[None, :])[0]), *_bounds(stats, confidence), n=int(xs.size))
+
+
 def paired_bootstrap(a: Sequence[float], b: Sequence[float], resamples: int = 2000, seed: int = 0,
-                     confidence: float = 0.95) -> PairedDiff:
-    """Percentile bootstrap over questions of the mean per-question difference a - b."""
-    if len(a) != len(b) or not a:
+                     confidence: float = CONFIDENCE) -> PairedDiff:
+    """Bootstrap interval of mean(a) - mean(b) where a[i] and b[i] score the same question."""
+    if len(a) != len(b) or not len(a):
         raise ValueError("paired_bootstrap needs two equally long, non-empty score lists")
-    diffs = [x - y for x, y in zip(a, b)]
-    n = len(diffs)
-    rng = random.Random(seed)
-    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
-    tail = (1 - confidence) / 2
-    lo = means[int(tail * (resamples - 1))]
-    hi = means[int(round((1 - tail) * (resamples - 1)))]
-    return PairedDiff(mean_diff=sum(diffs) / n, low=lo, high=hi, n=n)
+    diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    means = diffs[resample_indices(diffs.size, resamples, seed)].mean(axis=1)
+    return PairedDiff(float(diffs.mean()), *_bounds(means, confidence), n=int(diffs.size))
+
+
+Stat = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+def paired_statistic(stat_a: Stat, a: dict[str, np.ndarray], stat_b: Stat, b: dict[str, np.ndarray],
+                     resamples: int = 2000, seed: int = 0, confidence: float = CONFIDENCE) -> PairedDiff:
+    """Bootstrap interval of stat_a(a) - stat_b(b) for any statistic of per-question columns.
+
+    `a` and `b` map column names to arrays over the same questions; a statistic receives a dict of
+    (resamples, n) arrays and returns one value per row. This is how a composite score such as a decision
+    profile gets an honest interval: the whole score is recomputed on every resample, with the same questions
+    drawn for both sides.
+    """
+    n = len(next(iter(a.values())))
+    idx = resample_indices(n, resamples, seed)
+
+    def rows(cols: dict[str, np.ndarray], pick) -> dict[str, np.ndarray]:
+        return {k: v[pick] for k, v in cols.items()}
+
+    point = float(stat_a(rows(a, np.arange(n)[None, :]))[0] - stat_b(rows(b, np.arange(n)[None, :]))[0])
+    diffs = stat_a(rows(a, idx)) - stat_b(rows(b, idx))
+    return PairedDiff(point, *_bounds(diffs, confidence), n=n)
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample standard deviation, min and max of a few repeated measurements (e.g. one per seed)."""
+    xs = np.asarray(values, dtype=float)
+    return {"mean": float(xs.mean()), "sd": float(xs.std(ddof=1)) if xs.size > 1 else 0.0,
+            "min": float(xs.min()), "max": float(xs.max()), "n": int(xs.size)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import resource
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.finetune.data import Example, build_examples, collate, encode_qa, length_grouped_batches
 from rag_vs_ft.models.generator import load_tokenizer
+from rag_vs_ft.measure import peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_dir, stable_hash
 
 StepCallback = Callable[[int, float], None]
@@ -45,12 +45,6 @@ class TrainResult:
     peak_memory_mb: float = 0.0
     adapter_bytes: int = 0
     cached: bool = False
-
-
-def peak_memory_mb(device: str) -> float:
-    if device == "cuda":
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def load_trainable_base(base_path: str, method: str, dtype: torch.dtype, device: str, trust_remote_code: bool):
@@ -98,7 +92,8 @@ def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, devi
 
 def adapter_key(base_info: dict, examples: list[Example], dev: list[Example], cfg: FinetuneConfig, seed: int) -> str:
     data = stable_hash([e.input_ids for e in examples] + [e.input_ids for e in dev])
-    return stable_hash({"base": base_info, "data": data, "hparams": cfg.model_dump(), "seed": seed})
+    hparams = cfg.model_dump(exclude={"seeds"})  # the list of seeds to run does not change one seed's adapter
+    return stable_hash({"base": base_info, "data": data, "hparams": hparams, "seed": seed})
 
 
 def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_qa: list[QAItem],
@@ -116,6 +111,7 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
         return result
 
     t0 = time.perf_counter()
+    reset_peak_memory(device)
     model, method, note = load_trainable_base(base_path, cfg.method, dtype, device, trust_remote_code)
     model = attach_lora(model, cfg, seed)
     model.train()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -93,7 +94,9 @@ def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, emb
         chunks = [Chunk(**json.loads(line)) for line in open(target / "chunks.jsonl", encoding="utf-8")]
         index = faiss.read_index(str(target / "index.faiss"))
         cached = True
+        build_s = json.loads((target / "build.json").read_text())["seconds"] if (target / "build.json").exists() else None
     else:
+        t0 = time.perf_counter()
         chunks = split_documents(docs, chunk_size, chunk_overlap)
         step = progress("embedding chunks", len(chunks)) if progress else None
         vecs = embed(embedder, [_chunk_text(c) for c in chunks], on_batch=step)
@@ -104,6 +107,9 @@ def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, emb
             with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
                 for c in chunks:
                     f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+            build_s = round(time.perf_counter() - t0, 2)  # kept so a cached run can still price the index
+            (tmp / "build.json").write_text(json.dumps({"seconds": build_s}))
         cached = False
-    info = {"key": key, "chunks": len(chunks), "embedder": embedder_name, "cached": cached, "path": str(target)}
+    info = {"key": key, "chunks": len(chunks), "embedder": embedder_name, "cached": cached, "path": str(target),
+            "build_s": build_s}
     return Retriever(chunks, index, embedder), info

@@ -9,7 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-BAR_METRICS = ("exact_match", "token_f1", "rouge_l", "semantic_similarity")
+BAR_METRICS = ("answer_score", "exact_match", "token_f1", "rouge_l", "semantic_similarity",
+               "fabrication_rate", "wrong_refusal_rate")
 
 
 def _png(fig) -> bytes:
@@ -19,41 +20,55 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _err(s: dict, m: str) -> tuple[float, float]:
+    ci = s.get("ci", {}).get(m)
+    return (s[m] - ci[0], ci[1] - s[m]) if ci else (0.0, 0.0)
+
+
 def metric_bars(summaries: dict[str, dict]) -> bytes:
+    """Each metric per arm, with its 95 % bootstrap interval as an error bar."""
     arms = list(summaries)
     metrics = [m for m in BAR_METRICS if all(summaries[a].get(m) is not None for a in arms)]
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    fig, ax = plt.subplots(figsize=(9, 3.8))
     width = 0.8 / max(1, len(arms))
     for i, arm in enumerate(arms):
         xs = [j + i * width for j in range(len(metrics))]
-        ax.bar(xs, [summaries[arm][m] for m in metrics], width, label=arm)
-    ax.set_xticks([j + width * (len(arms) - 1) / 2 for j in range(len(metrics))], [m.replace("_", " ") for m in metrics])
+        errs = list(zip(*(_err(summaries[arm], m) for m in metrics)))
+        ax.bar(xs, [summaries[arm][m] for m in metrics], width, yerr=errs, capsize=2, label=arm)
+    ax.set_xticks([j + width * (len(arms) - 1) / 2 for j in range(len(metrics))],
+                  [m.replace("_rate", "").replace("_", " ") for m in metrics], fontsize=8)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("mean over test questions")
+    ax.set_ylabel("mean over test questions (95% CI)")
     ax.legend(ncols=len(arms), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.15))
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
 
 
-def quality_vs_latency(summaries: dict[str, dict], score: dict[str, float]) -> bytes:
+def quality_vs_latency(summaries: dict[str, dict], profile_scores: dict[str, float]) -> bytes:
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for arm, s in summaries.items():
-        ax.scatter(s["latency_p50_s"], score[arm], s=60)
-        ax.annotate(arm, (s["latency_p50_s"], score[arm]), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        lo, hi = _err(s, "answer_score")
+        ax.errorbar(s["latency_p50_s"], s["answer_score"], yerr=[[lo], [hi]], fmt="o", capsize=3)
+        ax.annotate(f"{arm} ({profile_scores[arm]:.2f})", (s["latency_p50_s"], s["answer_score"]),
+                    textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.set_xlabel("p50 latency per answer (s)")
-    ax.set_ylabel("answer score (mean of EM and F1)")
+    ax.set_ylabel("answer score (95% CI)")
+    ax.set_title("label: profile score", fontsize=8)
     ax.grid(alpha=0.3)
     return _png(fig)
 
 
-def loss_curve(train_loss: list, dev_loss: list) -> bytes:
+def loss_curves(curves: dict[str, tuple[list, list]]) -> bytes:
+    """Train (per step) and dev loss of every fine-tuning seed."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    if train_loss:
-        ax.plot([s for s, _ in train_loss], [v for _, v in train_loss], label="train (per step)", alpha=0.8)
-    if dev_loss:
-        ax.plot([s for s, _ in dev_loss], [v for _, v in dev_loss], "o-", label="dev (answer tokens)")
+    for i, (label, (train, dev)) in enumerate(curves.items()):
+        color = f"C{i}"
+        if train:
+            ax.plot([s for s, _ in train], [v for _, v in train], color=color, alpha=0.6, label=f"{label} train")
+        if dev:
+            ax.plot([s for s, _ in dev], [v for _, v in dev], "o--", color=color, label=f"{label} dev")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("loss")
-    ax.legend()
+    ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return _png(fig)

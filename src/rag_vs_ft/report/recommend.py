@@ -1,75 +1,142 @@
-"""Which arm to deploy, and the measured reasons (pure functions over results rows and summaries)."""
+"""Which arm to deploy under a decision profile, and the measured reasons (pure functions over results rows).
+
+The profile score of each arm is recomputed on every bootstrap resample of the questions (the same questions
+for every arm), so the interval of a difference between arms covers the whole composite score. A leader is
+called a winner only where that interval excludes zero; among arms the data cannot separate, the simplest to
+operate is recommended.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
-from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap
+import numpy as np
+
+from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap, paired_statistic
+from rag_vs_ft.report.profiles import Profile, arm_constants, profile_score, question_criteria
 
 # Among arms the data cannot separate, the simpler one to operate wins: no training, then no index.
 OPERATING_COMPLEXITY = {"prompt": 0, "rag": 1, "finetune": 2, "finetune_rag": 3}
-
-
-def answer_score(row: dict) -> float:
-    """Per-question headline score: mean of exact match and token F1 (a refusal is right on unanswerable ones)."""
-    return (row["exact_match"] + row["token_f1"]) / 2
+COLUMNS = ("answer_score", "fabricated", "refused", "answerable", "fresh")
 
 
 @dataclass
 class Recommendation:
     arm: str
+    profile: Profile
+    n: int
+    scores: dict[str, float]                       # profile score per arm
+    criteria: dict[str, dict[str, float]]          # criterion values per arm
     ranking: list[tuple[str, float]]
-    versus: dict[str, PairedDiff] = field(default_factory=dict)  # leader minus each other arm
+    versus: dict[str, PairedDiff] = field(default_factory=dict)  # leader minus each other arm, profile score
+    pairwise: list[dict] = field(default_factory=list)  # every pair: profile-score and answer-score differences
     tied_with_leader: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
 
-def recommend(rows: list[dict], summaries: dict[str, dict], seed: int = 0) -> Recommendation:
-    by_arm: dict[str, dict[str, float]] = {}
+def question_columns(rows: list[dict]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
+    """Per-arm arrays over the questions every arm answered, in one shared order (so resamples pair up)."""
+    by_arm: dict[str, dict[str, dict]] = {}
     for r in rows:
-        by_arm.setdefault(r["arm"], {})[r["question_id"]] = answer_score(r)
+        by_arm.setdefault(r["arm"], {})[r["question_id"]] = r
     qids = sorted(set.intersection(*(set(v) for v in by_arm.values())))
-    means = {arm: sum(s[q] for q in qids) / len(qids) for arm, s in by_arm.items()}
-    ranking = sorted(means.items(), key=lambda kv: (-kv[1], OPERATING_COMPLEXITY.get(kv[0], 9)))
+    cols = {arm: {c: np.array([float(rs[q].get(c) or 0.0) for q in qids]) for c in COLUMNS}
+            for arm, rs in by_arm.items()}
+    return qids, cols
+
+
+def _one_row(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: v[None, :] for k, v in cols.items()}
+
+
+def _scorer(profile: Profile, constants: dict[str, float]):
+    def stat(cols: dict[str, np.ndarray]) -> np.ndarray:
+        return profile_score({**question_criteria(cols), **constants}, profile.weights)
+    return stat
+
+
+def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, setup_usd: dict[str, float],
+              usd_per_answer: dict[str, float], seed: int = 0, resamples: int = 2000) -> Recommendation:
+    qids, cols = question_columns(rows)
+    arms = list(cols)
+    consts = arm_constants({a: summaries[a]["latency_p50_s"] for a in arms}, setup_usd, usd_per_answer,
+                           profile.queries)
+    criteria = {a: {**{k: float(v[0]) for k, v in question_criteria(_one_row(cols[a])).items()}, **consts[a]}
+                for a in arms}
+    scores = {a: float(_scorer(profile, consts[a])(_one_row(cols[a]))[0]) for a in arms}
+    ranking = sorted(scores.items(), key=lambda kv: (-kv[1], OPERATING_COMPLEXITY.get(kv[0], 9)))
     leader = ranking[0][0]
-    versus = {arm: paired_bootstrap([by_arm[leader][q] for q in qids], [by_arm[arm][q] for q in qids], seed=seed)
-              for arm, _ in ranking[1:]}
+
+    def diff(a: str, b: str) -> PairedDiff:
+        return paired_statistic(_scorer(profile, consts[a]), cols[a], _scorer(profile, consts[b]), cols[b],
+                                resamples, seed)
+
+    versus = {arm: diff(leader, arm) for arm, _ in ranking[1:]}
+    pairwise = [{"a": a, "b": b, "profile": diff(a, b),
+                 "answer_score": paired_bootstrap(cols[a]["answer_score"], cols[b]["answer_score"], resamples, seed)}
+                for a, b in combinations([arm for arm, _ in ranking], 2)]
     tied = [arm for arm, d in versus.items() if not d.significant]
-    pool = [leader] + tied
-    choice = min(pool, key=lambda a: (OPERATING_COMPLEXITY.get(a, 9), summaries[a]["latency_p50_s"]))
-    rec = Recommendation(arm=choice, ranking=ranking, versus=versus, tied_with_leader=tied)
-    s = summaries[choice]
-    n = len(qids)
-    if choice == leader and not tied:
-        rec.reasons.append(f"{choice} has the best answer score ({means[choice]:.3f}) and beats every other arm "
-                           f"by a margin whose 95% bootstrap interval excludes zero on {n} questions.")
-    elif choice == leader:
-        rec.reasons.append(f"{choice} has the best answer score ({means[choice]:.3f}); no significant difference "
-                           f"from {', '.join(tied)} on {n} questions, and it is the simplest of them to run.")
-    else:
-        d = versus[choice]
-        rec.reasons.append(f"{leader} scores highest ({means[leader]:.3f}) but there is no significant difference "
-                           f"from {choice} ({means[choice]:.3f}; difference {d.mean_diff:+.3f}, 95% CI "
-                           f"[{d.low:+.3f}, {d.high:+.3f}], {n} questions), and {choice} is simpler to run.")
-    rec.reasons.append(f"{choice}: exact match {s['exact_match']:.3f}, token F1 {s['token_f1']:.3f}, "
-                       f"ROUGE-L {s['rouge_l']:.3f}, p50 latency {s['latency_p50_s']:.2f}s per answer.")
-    if s.get("refusal_rate_unanswerable") is not None:
-        rec.reasons.append(f"{choice} refuses {s['refusal_rate_unanswerable']:.0%} of unanswerable questions and "
-                           f"wrongly refuses {s['wrong_refusal_rate']:.0%} of answerable ones.")
-    if s.get("context_recall") is not None:
-        rec.reasons.append(f"Its retriever finds the evidence document for {s['context_recall']:.0%} of answerable questions.")
-    per_kind = best_per_kind(rows)
-    if len(per_kind) > 1:
-        rec.reasons.append("Best arm per question kind (answer score): " + "; ".join(
-            f"{kind}: {arm} ({score:.3f}, n={n})" for kind, (arm, score, n) in per_kind.items()) + ".")
+    choice = min([leader] + tied, key=lambda a: (OPERATING_COMPLEXITY.get(a, 9), summaries[a]["latency_p50_s"]))
+    rec = Recommendation(arm=choice, profile=profile, n=len(qids), scores=scores, criteria=criteria,
+                         ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied)
+    rec.reasons = reasons(rec, summaries, leader)
     return rec
+
+
+def _ci(summary: dict, key: str, pct: bool = False) -> str:
+    v, ci = summary.get(key), summary.get("ci", {}).get(key)
+    if v is None:
+        return "–"
+    f = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:.3f}")
+    return f"{f(v)} (95% CI {f(ci[0])}–{f(ci[1])})" if ci else f(v)
+
+
+def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> list[str]:
+    """Plain sentences, each with the numbers behind it."""
+    choice, n, p = rec.arm, rec.n, rec.profile
+    out = []
+    if choice == leader and not rec.tied_with_leader:
+        out.append(f"Under the `{p.name}` profile {choice} scores {rec.scores[choice]:.3f}, ahead of every other arm "
+                   f"by a margin whose 95% bootstrap interval excludes zero on {n} questions.")
+    elif choice == leader:
+        out.append(f"Under the `{p.name}` profile {choice} scores highest ({rec.scores[choice]:.3f}), but there is no "
+                   f"significant difference from {', '.join(rec.tied_with_leader)} on {n} questions; {choice} is the "
+                   "simplest of them to run.")
+    else:
+        d = rec.versus[choice]
+        out.append(f"Under the `{p.name}` profile {leader} scores highest ({rec.scores[leader]:.3f}), but the data "
+                   f"cannot separate it from {choice} ({rec.scores[choice]:.3f}; difference {d.mean_diff:+.3f}, 95% CI "
+                   f"[{d.low:+.3f}, {d.high:+.3f}] on {n} questions), and {choice} is simpler to run.")
+    s = summaries[choice]
+    out.append(f"{choice}: answer score {_ci(s, 'answer_score')}, exact match {_ci(s, 'exact_match')}, "
+               f"p50 latency {s['latency_p50_s']:.2f} s per answer.")
+    if s.get("refusal_rate_unanswerable") is not None:
+        out.append(f"{choice} refuses {_ci(s, 'refusal_rate_unanswerable', True)} of unanswerable questions, wrongly "
+                   f"refuses {_ci(s, 'wrong_refusal_rate', True)} of answerable ones and fabricates in "
+                   f"{_ci(s, 'fabrication_rate', True)} of answers.")
+    worst = max(summaries, key=lambda a: summaries[a].get("fabrication_rate") or 0)
+    if worst != choice and (summaries[worst].get("fabrication_rate") or 0) > (s.get("fabrication_rate") or 0):
+        out.append(f"Most fabrication: {worst}, {_ci(summaries[worst], 'fabrication_rate', True)} of answers.")
+    if s.get("context_recall") is not None:
+        out.append(f"Its retriever finds the evidence document for {s['context_recall']:.0%} of answerable questions.")
+    fresh = {a: c["freshness"] for a, c in rec.criteria.items() if not np.isnan(c["freshness"])}
+    if fresh:
+        best = max(fresh, key=fresh.get)
+        tuned = {a: v for a, v in fresh.items() if a.startswith("finetune")}
+        line = (f"On questions about documents added after training, {best} scores best "
+                f"({fresh[best]:.3f})")
+        if "finetune" in tuned:
+            line += f"; the fine-tune alone, which never saw them, scores {tuned['finetune']:.3f}"
+        out.append(line + ".")
+    return out
 
 
 def best_per_kind(rows: list[dict]) -> dict[str, tuple[str, float, int]]:
     """For each question kind, the arm with the highest mean answer score (ties: the simpler arm)."""
     sums: dict[str, dict[str, list[float]]] = {}
     for r in rows:
-        sums.setdefault(r["kind"], {}).setdefault(r["arm"], []).append(answer_score(r))
+        sums.setdefault(r["kind"], {}).setdefault(r["arm"], []).append(r["answer_score"])
     out = {}
     for kind in sorted(sums):
         means = {arm: sum(v) / len(v) for arm, v in sums[kind].items()}

@@ -1,5 +1,6 @@
 """Write a run's report files: results.jsonl, run.json, report.md (+ PNGs) and a self-contained report.html.
 
+The HTML is the markdown report rendered by markdown-it with the figures inlined, so the two never disagree.
 Every file goes to a temporary name first and is renamed into place, so an interrupted run never leaves a
 half-written report. `rerender` rebuilds the report from a run's saved results alone.
 """
@@ -7,77 +8,46 @@ half-written report. `rerender` rebuilds the report from a run's saved results a
 from __future__ import annotations
 
 import base64
+import html
 import json
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markdown_it import MarkdownIt
 
-from rag_vs_ft.evaluation.harness import summarize
 from rag_vs_ft.report import plots
-from rag_vs_ft.report.recommend import recommend
+from rag_vs_ft.report.context import build_context
 from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl
 
-ARM_ORDER = ("prompt", "rag", "finetune", "finetune_rag")
-TABLE_METRICS = [("exact_match", "EM"), ("token_f1", "F1"), ("rouge_l", "ROUGE-L"),
-                 ("string_similarity", "string sim."), ("semantic_similarity", "semantic sim."),
-                 ("context_recall", "ctx recall"), ("context_precision", "ctx precision"),
-                 ("refusal_rate_unanswerable", "refusal (unans.)"), ("wrong_refusal_rate", "wrong refusal")]
-COST_METRICS = [("latency_p50_s", "p50 latency s"), ("latency_p95_s", "p95 latency s"),
-                ("answers_per_s", "answers/s"), ("prompt_tokens_mean", "prompt tok"),
-                ("generated_tokens_mean", "gen. tok")]
-
-
-def _fmt(v, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return str(v)
-
-
-def build_context(rows: list[dict], meta: dict) -> dict:
-    summaries = summarize(rows)
-    arms = [a for a in ARM_ORDER if a in summaries] + [a for a in summaries if a not in ARM_ORDER]
-    summaries = {a: summaries[a] for a in arms}
-    rec = recommend(rows, summaries, seed=meta.get("config", {}).get("seed", 0))
-    scores = dict(rec.ranking)
-    training = meta.get("finetune")
-    notes = []
-    if training and training.get("note"):
-        notes.append(f"Fine-tuning fallback: {training['note']}.")
-    if training and training["epochs_done"] < 1:
-        notes.append(f"The fine-tune saw {training['examples_seen']} of {training['examples_total']} training examples "
-                     f"({training['epochs_done']:.0%} of one epoch) in {training['steps']} steps: raise "
-                     "finetune.max_steps (or set it to null) for a full epoch.")
-    machine = meta.get("machine", {})
-    machine_line = (f"{machine.get('cpu_model', machine.get('processor', '?'))}, {machine.get('cpu_count')} cores, "
-                    f"{machine.get('memory_gb', '?')} GiB RAM, GPU: {machine.get('cuda') or 'none'}")
-    examples = []
-    by_q: dict[str, dict[str, dict]] = {}
-    for r in rows:
-        by_q.setdefault(r["question_id"], {})[r["arm"]] = r
-    for qid in list(by_q)[:4]:
-        first = next(iter(by_q[qid].values()))
-        examples.append({"question": first["question"], "reference": first["reference"],
-                         "answers": [(a, by_q[qid][a]["answer"]) for a in arms if a in by_q[qid]]})
-    kinds = sorted({k for s in summaries.values() for k in s["by_kind"]})
-    return {"meta": meta, "summaries": summaries, "arms": arms, "rec": rec, "scores": scores, "notes": notes,
-            "machine_line": machine_line, "training": training, "examples": examples, "kinds": kinds,
-            "table_metrics": TABLE_METRICS, "cost_metrics": COST_METRICS, "fmt": _fmt, "n_rows": len(rows)}
+CSS = """body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3;padding:0 3px}
+blockquote{background:#fff6e0;border-left:4px solid #e90;margin:.5em 0;padding:.2em 1em}"""
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("rag_vs_ft.report", "templates"), undefined=StrictUndefined,
-                       autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("rag_vs_ft.report", "templates"), undefined=StrictUndefined,
+                      autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env.globals["zip"] = zip
+    return env
 
 
 def _figures(ctx: dict) -> dict[str, bytes]:
     figs = {"metrics.png": plots.metric_bars(ctx["summaries"]),
-            "quality_vs_latency.png": plots.quality_vs_latency(ctx["summaries"], ctx["scores"])}
-    t = ctx["training"]
-    if t and (t.get("train_loss") or t.get("dev_loss")):
-        figs["loss_curve.png"] = plots.loss_curve(t.get("train_loss", []), t.get("dev_loss", []))
+            "quality_vs_latency.png": plots.quality_vs_latency(ctx["summaries"], ctx["rec"].scores)}
+    curves = {f"seed {s}": (r.get("train_loss", []), r.get("dev_loss", []))
+              for s, r in zip(ctx["seeds"], ctx["runs"])}
+    if any(t or d for t, d in curves.values()):
+        figs["loss_curve.png"] = plots.loss_curves(curves)
     return figs
+
+
+def to_html(markdown: str, title: str, figures: dict[str, bytes]) -> str:
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    for name, png in figures.items():  # self-contained: figures inline, nothing fetched
+        body = body.replace(f'src="{name}"', 'src="data:image/png;base64,' + base64.b64encode(png).decode() + '"')
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>\n{body}</body></html>\n")
 
 
 def write_report(run_dir: Path, rows: list[dict], meta: dict, few_shot: list[str] | None = None) -> None:
@@ -96,10 +66,10 @@ def render(run_dir: Path, rows: list[dict], meta: dict) -> None:
         tmp = run_dir / f".{name}.tmp"
         tmp.write_bytes(png)
         tmp.replace(run_dir / name)
-    env = _env()
-    atomic_write_text(run_dir / "report.md", env.get_template("report.md.j2").render(**ctx, figures=list(figs)))
-    inline = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in figs.items()}
-    atomic_write_text(run_dir / "report.html", env.get_template("report.html.j2").render(**ctx, figures=inline))
+    markdown = _env().get_template("report.md.j2").render(**ctx, figures=list(figs))
+    atomic_write_text(run_dir / "report.md", markdown)
+    title = f"rag-vs-ft report — {meta.get('config', {}).get('domain', '')}"
+    atomic_write_text(run_dir / "report.html", to_html(markdown, title, figs))
 
 
 class ReportError(ValueError):
@@ -113,4 +83,3 @@ def rerender(run_dir: Path) -> None:
     if not rows:
         raise ReportError(f"{run_dir / 'results.jsonl'} holds no results")
     render(run_dir, rows, json.loads((run_dir / "run.json").read_text()))
-

@@ -1,0 +1,124 @@
+"""Everything the report shows, computed from a run's saved rows and run.json alone (so `report` can re-render)."""
+
+from __future__ import annotations
+
+from rag_vs_ft.evaluation.cost import usd
+from rag_vs_ft.evaluation.harness import summarize
+from rag_vs_ft.evaluation.statistics import spread
+from rag_vs_ft.report.profiles import load_profile
+from rag_vs_ft.report.recommend import best_per_kind, recommend
+
+ARM_ORDER = ("prompt", "rag", "finetune", "finetune_rag")
+QUALITY_COLUMNS = [("answer_score", "answer score"), ("exact_match", "EM"), ("token_f1", "F1"),
+                   ("rouge_l", "ROUGE-L"), ("string_similarity", "string sim."),
+                   ("semantic_similarity", "semantic sim.")]
+GROUNDING_COLUMNS = [("refusal_rate_unanswerable", "refusal (unans.)"), ("wrong_refusal_rate", "wrong refusal"),
+                     ("fabrication_rate", "fabrication"), ("fabrication_rate_unanswerable", "fabrication (unans.)"),
+                     ("context_recall", "ctx recall"), ("context_precision", "ctx precision"),
+                     ("citation_rate", "cites a doc"), ("citation_precision", "citation precision")]
+JUDGE_COLUMNS = [("judge_faithfulness", "faithfulness"), ("judge_factual_correctness", "factual correctness")]
+CRITERIA_COLUMNS = ("quality", "groundedness", "refusal", "freshness", "latency", "cost")
+
+
+def fmt(v, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def fmt_ci(summary: dict, key: str, digits: int = 3) -> str:
+    """'0.255 [0.201, 0.310]': a mean with its 95 % bootstrap interval over questions."""
+    v, ci = summary.get(key), summary.get("ci", {}).get(key)
+    if v is None:
+        return "–"
+    return f"{v:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else fmt(v, digits)
+
+
+def primary_rows(rows: list[dict], primary_seed) -> tuple[list[dict], list[dict]]:
+    """Rows of the arms as compared (fine-tuned arms at the primary seed), and the other seeds' rows."""
+    main = [r for r in rows if r.get("seed") in (None, primary_seed)]
+    return main, [r for r in rows if r.get("seed") not in (None, primary_seed)]
+
+
+def setup_seconds(meta: dict, arms: list[str]) -> dict[str, float]:
+    """One-off work before an arm can answer: building the index, training the adapter (mean over seeds)."""
+    index_s = (meta.get("index", {}).get("build_s") or 0.0) + meta.get("freshness", {}).get("index_update_s", 0.0)
+    runs = list(meta.get("finetune_runs", {}).values())
+    train_s = sum(r["seconds"] for r in runs) / len(runs) if runs else 0.0
+    return {a: (index_s if a in ("rag", "finetune_rag") else 0.0) + (train_s if a.startswith("finetune") else 0.0)
+            for a in arms}
+
+
+def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int) -> list[dict]:
+    out = []
+    for arm in ("finetune", "finetune_rag"):
+        per_seed = {s: [r for r in rows if r["arm"] == arm and r.get("seed") == s] for s in seeds}
+        if len([s for s, rs in per_seed.items() if rs]) < 2:
+            continue
+        summaries = {s: summarize([{**r, "arm": arm} for r in rs], resamples, seed)[arm]
+                     for s, rs in per_seed.items() if rs}
+        scores = [s["answer_score"] for s in summaries.values()]
+        first = next(iter(summaries.values()))
+        out.append({"arm": arm, "seeds": summaries, "spread": spread(scores),
+                    "question_ci_halfwidth": (first["ci"]["answer_score"][1] - first["ci"]["answer_score"][0]) / 2})
+    return out
+
+
+def freshness_table(rows: list[dict], arms: list[str]) -> list[dict]:
+    out = []
+    for a in arms:
+        fresh = [r["answer_score"] for r in rows if r["arm"] == a and r.get("fresh")]
+        other = [r["answer_score"] for r in rows if r["arm"] == a and not r.get("fresh") and r["answerable"]]
+        out.append({"arm": a, "fresh": sum(fresh) / len(fresh) if fresh else None, "n_fresh": len(fresh),
+                    "other": sum(other) / len(other) if other else None, "n_other": len(other)})
+    return out
+
+
+def build_context(rows: list[dict], meta: dict) -> dict:
+    cfg = meta.get("config", {})
+    resamples = cfg.get("eval", {}).get("bootstrap_resamples", 2000)
+    seed = cfg.get("seed", 0)
+    main, extra = primary_rows(rows, meta.get("primary_seed"))
+    summaries = summarize(main, resamples, seed)
+    arms = [a for a in ARM_ORDER if a in summaries] + [a for a in summaries if a not in ARM_ORDER]
+    summaries = {a: summaries[a] for a in arms}
+    price = cfg.get("cost", {}).get("usd_per_hour", 0.0)
+    setup_s = setup_seconds(meta, arms)
+    setup_usd = {a: usd(s, price) for a, s in setup_s.items()}
+    per_answer_usd = {a: usd(1 / summaries[a]["answers_per_s"], price) if summaries[a]["answers_per_s"] else 0.0
+                      for a in arms}
+    profile = load_profile(cfg.get("eval", {}).get("profile", "default"))
+    rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples)
+    training = meta.get("finetune")
+    notes = []
+    if training and training.get("note"):
+        notes.append(f"Fine-tuning fallback: {training['note']}.")
+    if training and training["epochs_done"] < 1:
+        notes.append(f"Each fine-tune saw {training['examples_seen']} of {training['examples_total']} training "
+                     f"examples ({training['epochs_done']:.0%} of one epoch) in {training['steps']} steps: raise "
+                     "finetune.max_steps (or set it to null) for a full epoch.")
+    if not meta.get("judge"):
+        notes.append("No LLM judge was configured, so every metric here is computed offline without an LLM "
+                     "(a tiny local model is not a usable judge); set judge.base_url and judge.model to add "
+                     "faithfulness and factual correctness from a judge.")
+    machine = meta.get("machine", {})
+    machine_line = (f"{machine.get('cpu_model', machine.get('processor', '?'))}, {machine.get('cpu_count')} cores, "
+                    f"{machine.get('memory_gb', '?')} GiB RAM, GPU: {machine.get('cuda') or 'none'}")
+    by_q: dict[str, dict[str, dict]] = {}
+    for r in main:
+        by_q.setdefault(r["question_id"], {})[r["arm"]] = r
+    examples = [{"question": next(iter(v.values()))["question"], "reference": next(iter(v.values()))["reference"],
+                 "answers": [(a, v[a]["answer"]) for a in arms if a in v]} for v in list(by_q.values())[:4]]
+    kinds = sorted({k for s in summaries.values() for k in s["by_kind"]})
+    seeds = [int(s) for s in meta.get("finetune_runs", {})]
+    cost_rows = [{"arm": a, "setup_s": setup_s[a], "setup_usd": setup_usd[a], "usd_per_1k": per_answer_usd[a] * 1000,
+                  "peak_memory_mb": meta.get("answering", {}).get(a, {}).get("peak_memory_mb")} for a in arms]
+    judge_cols = [c for c in JUDGE_COLUMNS if any(summaries[a].get(c[0]) is not None for a in arms)]
+    return {"meta": meta, "summaries": summaries, "arms": arms, "rec": rec, "notes": notes, "training": training,
+            "machine_line": machine_line, "examples": examples, "kinds": kinds, "n_rows": len(rows),
+            "quality_columns": QUALITY_COLUMNS, "grounding_columns": GROUNDING_COLUMNS, "judge_columns": judge_cols,
+            "criteria_columns": CRITERIA_COLUMNS, "fmt": fmt, "fmt_ci": fmt_ci, "best_per_kind": best_per_kind(main),
+            "seed_table": seed_table(rows, seeds, resamples, seed), "seeds": seeds, "extra_rows": len(extra),
+            "freshness": freshness_table(main, arms), "cost_rows": cost_rows, "price": price,
+            "runs": list(meta.get("finetune_runs", {}).values()), "forgetting": meta.get("forgetting"),
+            "memory": meta.get("memory_estimate", [])}
