@@ -1,5 +1,6 @@
 """Bad input gets a one-line error and a non-zero exit code, before anything is written."""
 
+import json
 import subprocess
 import sys
 
@@ -78,7 +79,7 @@ def test_domains_lists_legal_with_counts():
 
 def test_keys_and_help():
     code, out, _ = cli("keys")
-    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.max_steps = 25" in out
+    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.max_steps = 20" in out
     for sub in ("run", "domains", "report", "keys", "profiles"):
         code, out, _ = cli(sub, "--help")
         assert code == 0 and "Usage" in out
@@ -93,3 +94,30 @@ def test_profiles_lists_the_shipped_profiles():
 def test_unknown_profile_fails_before_any_compute():
     code, _, err = cli("run", "eval.profile=nope")
     assert_one_line_error(code, err, "unknown profile 'nope'")
+
+
+def test_domain_init_on_an_empty_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli("domain", "init", "x", "--from", str(tmp_path / "empty"), "--corpora-dir", str(tmp_path))
+    assert_one_line_error(code, err, "empty folder")
+
+
+def test_domain_init_on_only_unreadable_files_is_a_one_line_error(tmp_path):
+    src = tmp_path / "junk"
+    src.mkdir()
+    (src / "a.pdf").write_bytes(b"%PDF-1.4 not really")
+    (src / "b.png").write_bytes(b"\x89PNG\r\n")
+    code, _, err = cli("domain", "init", "x", "--from", str(src), "--corpora-dir", str(tmp_path / "c"))
+    assert_one_line_error(code, err, "0 of 2 files could be read")
+
+
+def test_validate_reports_a_qa_file_citing_missing_documents(tmp_path):
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "a.txt").write_text("A small document about adapters. " * 20)
+    assert cli("domain", "init", "x", "--from", str(src), "--corpora-dir", str(tmp_path / "c"))[0] == 0
+    (tmp_path / "c" / "x" / "qa.jsonl").write_text(json.dumps(
+        {"id": "q1", "question": "What is it about?", "answer": "adapters", "doc_ids": ["nope"],
+         "answerable": True, "kind": "k"}) + "\n")
+    code, _, err = cli("domain", "validate", "x", f"corpora_dir={tmp_path / 'c'}")
+    assert code == 1 and "cites unknown document(s) ['nope']" in err and "Traceback" not in err

@@ -137,3 +137,18 @@ def test_unknown_domain_lists_known_ones(tmp_path):
 def test_domain_name_with_a_path_is_refused(name):
     with pytest.raises(DomainError, match="plain name"):
         domain_dir(name, REPO / "corpora")
+
+
+def test_support_domain_reads_the_python_faq_from_the_debian_package(cache_dir):
+    """The shipped plug-in example: documents from python3.11-doc, questions generated from them at load time."""
+    support = load_domain("support", REPO / "corpora", cache_dir)
+    assert len(support.documents) == 9 and all(d.id.endswith("-rst-txt") for d in support.documents)
+    assert support.provenance[0]["loader"] == "files" and len(support.provenance[0]["files"]) == 9
+    kinds = Counter(q.kind for q in support.questions)
+    assert kinds["synthetic-faq"] >= 140 and kinds["synthetic-unanswerable"] >= 10
+    assert {q.origin for q in support.questions} == {"synthetic"}
+    faq_vocab = {d.id: set(content_words(d.text)) for d in support.documents}
+    for q in support.questions:  # the FAQ's own question headings (markup such as ``is`` removed)
+        if q.kind == "synthetic-faq":
+            words = content_words(q.question)
+            assert not q.question.startswith("..") and sum(w in faq_vocab[q.doc_ids[0]] for w in words) >= 0.8 * len(words)

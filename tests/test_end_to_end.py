@@ -112,7 +112,7 @@ def test_report_has_all_arms_and_metrics(run_dir):
     assert [r["seconds"] > 0 for r in meta["finetune_runs"].values()] == [True, True]
     assert meta["corpus"]["documents"] == 451 and len(meta["corpus"]["hash"]) == 16
     assert meta["packages"]["transformers"] != "not installed"
-    assert {"model", "index", "finetune", "answer:rag"} <= set(meta["timings_s"])
+    assert {"model", "index", "index update", "finetune:seed0", "finetune:seed1", "answer:rag"} <= set(meta["timings_s"])
     assert not list(path.glob(".*.tmp"))  # no half-written files left behind
 
 

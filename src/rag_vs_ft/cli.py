@@ -25,6 +25,15 @@ err = Console(stderr=True)
 out = Console()
 
 
+def _add_domain_commands() -> None:
+    from rag_vs_ft.cli_domain import domain_app
+
+    app.add_typer(domain_app, name="domain")
+
+
+_add_domain_commands()
+
+
 def _user_errors() -> tuple[type[Exception], ...]:
     from rag_vs_ft.config import ConfigError
     from rag_vs_ft.corpus.domain import DomainError

@@ -53,7 +53,7 @@ class FinetuneConfig(_Strict):
     lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
     learning_rate: float = Field(2e-4, gt=0.0, le=1e-2)
     epochs: float = Field(1.0, gt=0.0, le=100.0)
-    max_steps: int | None = Field(25, ge=1, description="cap on optimizer steps per seed (null: run all epochs)")
+    max_steps: int | None = Field(20, ge=1, description="cap on optimizer steps per seed (null: run all epochs)")
     batch_size: int = Field(4, ge=1, le=256)
     max_length: int = Field(256, ge=16, le=8192, description="tokens per training example")
     max_grad_norm: float = Field(1.0, gt=0.0)

@@ -41,8 +41,10 @@ def prepare_domain(cfg: RunConfig) -> tuple[Domain, dict[str, list[QAItem]]]:
     return domain, splits
 
 
-def check_contamination(splits: dict[str, list[QAItem]], few_shot: list[QAItem], training_texts: list[str]) -> None:
-    seen = [q.question + "\n" + q.answer for q in splits["train"] + splits["dev"] + few_shot] + training_texts
+def check_contamination(splits: dict[str, list[QAItem]], few_shot: list[QAItem]) -> None:
+    """No test question may be a training QA pair or a few-shot example. (Documents may contain a question's
+    text — an FAQ does — since the documents are the knowledge every arm is meant to use.)"""
+    seen = [q.question + "\n" + q.answer for q in splits["train"] + splits["dev"] + few_shot]
     bad = contaminated(splits["test"], seen)
     if bad:
         raise PipelineError(f"{len(bad)} test question(s) appear in training data or examples: {', '.join(bad[:5])}")
@@ -56,8 +58,10 @@ def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
 def answers_key(arm: str, cfg: RunConfig, meta: dict, adapter_key: str | None, few_shot: list[QAItem],
                 questions: list) -> str:
     """Everything an arm's answers depend on. Decoding is greedy, so equal keys mean equal answers."""
+    from rag_vs_ft.arms.prompts import PROMPT_VERSION
+
     settings = cfg.model_dump(include={"seed", "model", "retrieval"})
-    return stable_hash({"arm": arm, "settings": settings, "model": meta["model"], "index": meta["index"]["key"],
+    return stable_hash({"arm": arm, "prompts": PROMPT_VERSION, "settings": settings, "model": meta["model"], "index": meta["index"]["key"],
                         "fresh_docs": meta["freshness"]["documents"], "adapter": adapter_key,
                         "few_shot": [q.id for q in few_shot], "questions": [(q.id, q.question) for q in questions]})
 
@@ -183,7 +187,6 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     from rag_vs_ft.evaluation.grounding import Evidence
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
-    from rag_vs_ft.finetune.data import document_pieces
     from rag_vs_ft.finetune.qlora import train_adapter
     from rag_vs_ft.index.retriever import build_or_load
     from rag_vs_ft.models.generator import pick_device, pick_dtype
@@ -205,7 +208,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     dev_qa = [q for q in splits["dev"] if not cites_any(q, withheld)]
     train_docs = [d for d in domain.documents if d.id not in withheld]
     few_shot = pick_few_shot(train_qa, cfg.eval.few_shot)
-    check_contamination(splits, few_shot, document_pieces(domain.documents, cfg.finetune.doc_chunk_chars))
+    check_contamination(splits, few_shot)
     ordered = interleave_kinds(splits["test"], group=lambda q: q.kind + ("+fresh" * cites_any(q, withheld)))
     test = ordered[: cfg.eval.limit] if cfg.eval.limit else ordered
     fresh_ids = {q.id for q in test if cites_any(q, withheld)}
@@ -223,6 +226,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     with ui.live():
         meta["corpus"] = {"documents": len(domain.documents), "characters": sum(len(d.text) for d in domain.documents),
                           "questions": {s: len(v) for s, v in splits.items()}, "evaluated": len(test),
+                          "test_questions_in_documents": len(contaminated(test, [d.text for d in domain.documents])),
                           "hash": stable_hash([(d.id, d.text) for d in domain.documents]),
                           "sources": domain.provenance, "description": domain.description}
         with ui.stage("model"):

@@ -64,3 +64,15 @@ def read_jsonl(path: Path) -> list[dict]:
         return []
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def jsonl_lines(text: str) -> list[tuple[int, object]]:
+    """(line number, parsed value) for every non-blank line; ValueError 'line N: not valid JSON (...)'."""
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                out.append((n, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {n}: not valid JSON ({exc.msg})") from None
+    return out

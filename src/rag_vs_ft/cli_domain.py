@@ -1,0 +1,142 @@
+"""`rag-vs-ft domain ...`: plug in a corpus — init from a folder, validate it, synthesize questions for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+domain_app = typer.Typer(no_args_is_help=True, help="Create, check and add questions to a domain (corpora/NAME/).")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@domain_app.command("init")
+def init(name: str = typer.Argument(..., help="name of the new domain (letters, digits, '-', '_')"),
+         source: str = typer.Option(..., "--from", help="a folder (read recursively), a glob, or one file "
+                                    "(.txt .md .rst .html .pdf, or .jsonl/.csv with one document per row)"),
+         corpora_dir: Path = typer.Option(Path("corpora"), help="where domain folders live"),
+         description: str = typer.Option("", help="one line saying what the corpus is"),
+         min_chars: int = typer.Option(200, help="documents shorter than this are skipped as near-empty"),
+         overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing domain.yaml")) -> None:
+    """Create corpora/NAME/domain.yaml from your documents. The text is not copied: the domain file records
+    where each document comes from, with its sha256, and `run` reads it from there."""
+    from rag_vs_ft.corpus.ingest import IngestError, init_domain
+
+    try:
+        rep = init_domain(name, source, corpora_dir, description=description, min_chars=min_chars,
+                          overwrite=overwrite)
+    except IngestError as exc:
+        _fail(str(exc))
+    out.print(f"[green]created[/green] {rep.path / 'domain.yaml'}: {len(rep.documents)} documents from "
+              f"{rep.files_used} of {rep.files_found} files, {rep.characters:,} characters", highlight=False)
+    for label, items, show in (("duplicate", rep.duplicates, lambda d: f"{d['path']} = {d['duplicate_of_path']}"),
+                               ("near-empty", rep.near_empty, lambda d: f"{d['path']} ({d['characters']} chars)"),
+                               ("unreadable", rep.unreadable, lambda d: f"{d['path']}: {d['reason']}")):
+        if items:
+            out.print(f"[yellow]skipped {len(items)} {label}:[/yellow]", highlight=False)
+            for d in items[:20]:
+                out.print(f"  {show(d)}", highlight=False)
+            if len(items) > 20:
+                out.print(f"  … and {len(items) - 20} more (all listed under `skipped` in domain.yaml)")
+    out.print(f"next: write {rep.path / 'qa.jsonl'} or run `rag-vs-ft domain synth {name}`, then "
+              f"`rag-vs-ft domain validate {name}` and `rag-vs-ft run domain={name}`")
+
+
+@domain_app.command("validate")
+def validate(name: str = typer.Argument(..., help="a domain under corpora/"),
+             overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALUE]...",
+                                                              help="run settings to check with, e.g. split.test=0.3")) -> None:
+    """Check a domain before spending compute: documents, chunks, questions by kind and split, answers not
+    supported by their documents, duplicates, train/test contamination. Exit code 1 on errors."""
+    from rag_vs_ft.config import ConfigError, load_config
+    from rag_vs_ft.corpus.validate import validate_domain
+
+    try:
+        cfg = load_config([f"domain={name}", *(overrides or [])])
+    except ConfigError as exc:
+        _fail(str(exc))
+    v = validate_domain(name, cfg)
+    f = v.facts
+    if "documents" in f:
+        out.print(f"[bold]{name}[/bold]: {f['documents']} documents, {f['characters']:,} characters, "
+                  f"{f['chunks']} chunks of ≤{f['chunk_size']} characters", highlight=False)
+    if "by_kind" in f:
+        table = Table(title=f"{f['questions']} questions (unanswerable share {f['unanswerable_share']:.0%}; "
+                            f"origin: {', '.join(f'{k} {n}' for k, n in f['by_origin'].items())})")
+        for col in ("kind", "train", "dev", "test"):
+            table.add_column(col, justify="left" if col == "kind" else "right")
+        for kind, c in f["by_kind"].items():
+            table.add_row(kind, *(str(c.get(s, 0)) for s in ("train", "dev", "test")))
+        out.print(table)
+        out.print(f"unsupported answers: {f['unsupported_answers']}, duplicate questions: "
+                  f"{f['duplicate_questions']}, contaminated test questions: {f['contaminated_test_questions']}")
+    for w in v.warnings:
+        out.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    for e in v.errors:
+        err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+    if not v.ok:
+        raise typer.Exit(1)
+    out.print("[green]ok[/green]" + (f" with {len(v.warnings)} warning(s)" if v.warnings else ""))
+
+
+@domain_app.command("synth")
+def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
+          settings: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALUE]...",
+                                                         help="e.g. generator=llm max_questions=100 "
+                                                              "base_url=http://localhost:8000/v1 model=qwen2.5-7b"),
+          corpora_dir: Path = typer.Option(Path("corpora"), help="where domain folders live"),
+          replace: bool = typer.Option(False, "--replace", help="drop hand-written rows too (default: keep them "
+                                                                "and replace only earlier synthetic rows)")) -> None:
+    """Generate question/answer pairs grounded in the domain's documents, plus unanswerable questions, into
+    qa.jsonl. Default generator: deterministic and extractive (no LLM); generator=llm uses the local model or
+    any OpenAI-compatible endpoint (key from the environment variable api_key_env)."""
+    import yaml
+    from pydantic import ValidationError
+
+    from rag_vs_ft.config import RunConfig
+    from rag_vs_ft.corpus.domain import DomainError, domain_dir, load_documents, read_spec
+    from rag_vs_ft.synth import SynthError, SynthSettings, synthesize, write_qa
+    from rag_vs_ft.ui import UI
+
+    try:
+        values = {}
+        for item in settings or []:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                _fail(f"setting {item!r} is not key=value")
+            values[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
+        cfg = SynthSettings(**values, cache_dir=RunConfig().cache_dir) if "cache_dir" not in values else \
+            SynthSettings(**values)
+        path = domain_dir(name, corpora_dir)
+        spec = read_spec(path)
+        docs, _ = load_documents(spec, path, cfg.cache_dir)
+        ui = UI(console=err)
+        with ui.live():
+            result = synthesize(docs, cfg, progress=lambda desc, total: ui.bar(desc, total))
+        written = write_qa(path / spec.get("qa", "qa.jsonl"), result.rows, mix_with_existing=not replace)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        _fail(f"bad synth setting {'.'.join(map(str, e['loc']))}: {e['msg']}; valid: "
+              f"{', '.join(SynthSettings.model_fields)}")
+    except (DomainError, SynthError) as exc:
+        _fail(str(exc))
+    s = result.summary()
+    c = s["cost"]
+    out.print(f"[green]wrote[/green] {len(written)} questions to {path / spec.get('qa', 'qa.jsonl')} "
+              f"({len(result.rows)} synthetic by the {s['generator']} generator: "
+              f"{', '.join(f'{k} {n}' for k, n in s['kinds'].items())})", highlight=False)
+    out.print(f"rejected: {', '.join(f'{k} {n}' for k, n in s['rejected'].items() if n) or 'none'}; cost: "
+              f"{c['seconds']:.1f} s, {c['calls']} generator calls, {c['prompt_tokens']} prompt + "
+              f"{c['generated_tokens']} generated tokens", highlight=False)
+    for note in s.get("notes", []):
+        out.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    out.print(f"next: `rag-vs-ft domain validate {name}`, then `rag-vs-ft run domain={name}`")
