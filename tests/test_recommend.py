@@ -80,6 +80,7 @@ def test_clear_winner_is_recommended():
     assert rec.arm == "rag" and rec.tied_with_leader == []
     assert rec.versus["prompt"].significant
     assert "excludes zero" in rec.reasons[0] and "`default` profile" in rec.reasons[0]
+    assert not any("answer score alone" in r for r in rec.reasons)
     assert len(rec.pairwise) == 1 and rec.pairwise[0]["answer_score"].significant
 
 
@@ -89,6 +90,7 @@ def test_tie_goes_to_the_simpler_arm_and_says_so():
     assert rec.ranking[0][0] == "rag"
     assert rec.arm == "prompt" and rec.tied_with_leader == ["prompt"]
     assert "cannot separate" in rec.reasons[0]
+    assert "On answer score alone the data cannot separate prompt from rag" in rec.reasons[1]
 
 
 def test_the_profile_changes_the_decision():
