@@ -78,7 +78,8 @@ def test_folder_to_report(folder, tmp_path, cache_dir):
     code, out, err = cli("run", "domain=lumo", f"corpora_dir={corpora}", f"output_dir={tmp_path / 'reports'}",
                          f"cache_dir={run_cache}", "run_id=byo", "eval.limit=4", "finetune.max_steps=1",
                          "finetune.seeds=[0]", "eval.forgetting=false", "model.max_new_tokens=16",
-                         "eval.bootstrap_resamples=200", "split.test=0.3", "split.train=0.6")
+                         "eval.bootstrap_resamples=200", "split.test=0.3", "split.train=0.6",
+                         "freshness.share=0")
     assert code == 0, err[-3000:]
     report = (tmp_path / "reports" / "lumo" / "byo" / "report.md").read_text()
     assert "Recommendation: deploy" in report
@@ -86,3 +87,4 @@ def test_folder_to_report(folder, tmp_path, cache_dir):
     assert {r["arm"] for r in results} == {"prompt", "rag", "finetune", "finetune_rag"}
     assert {r["origin"] for r in results} == {"synthetic"}
     assert "Questions by origin" in report and "synthetic (n=4)" in report
+    assert "Off (`freshness.share=0`)" in report  # no knowledge-update slice: the report says so

@@ -61,9 +61,11 @@ def answers_key(arm: str, cfg: RunConfig, meta: dict, adapter_key: str | None, f
     from rag_vs_ft.arms.prompts import PROMPT_VERSION
 
     settings = cfg.model_dump(include={"seed", "model", "retrieval"})
-    return stable_hash({"arm": arm, "prompts": PROMPT_VERSION, "settings": settings, "model": meta["model"], "index": meta["index"]["key"],
-                        "fresh_docs": meta["freshness"]["documents"], "adapter": adapter_key,
-                        "few_shot": [q.id for q in few_shot], "questions": [(q.id, q.question) for q in questions]})
+    return stable_hash({"arm": arm, "prompts": PROMPT_VERSION, "settings": settings, "model": meta["model"],
+                        "device": meta["device"], "dtype": meta["dtype"], "corpus": meta["corpus"]["hash"],
+                        "index": meta["index"]["key"], "fresh_docs": meta["freshness"]["documents"],
+                        "adapter": adapter_key, "few_shot": [(q.id, q.question, q.answer) for q in few_shot],
+                        "questions": [(q.id, q.question) for q in questions]})
 
 
 def cached_answers(path: Path, expected: list[str]) -> list[ArmAnswer] | None:
@@ -138,14 +140,15 @@ def memory_bill(base_path: str, cfg: RunConfig) -> list[dict]:
 
 def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainings: dict, meta: dict, ui: UI) -> dict:
     """Answer the general-knowledge set with the base model and every fine-tuned model; summarise the change."""
-    from rag_vs_ft.evaluation.forgetting import MAX_NEW_TOKENS, forgetting_summary, load_general_qa, messages
+    from rag_vs_ft.evaluation.forgetting import MAX_NEW_TOKENS, SYSTEM, forgetting_summary, load_general_qa, messages
     from rag_vs_ft.models.generator import ChatGenerator, load_generator
 
     items = load_general_qa()
     answers: dict[str, list[str]] = {}
     for label, adapter in [("base", None)] + [(f"finetune seed {s}", t.adapter_dir) for s, t in trainings.items()]:
         key = stable_hash({"general": [(i.id, i.question) for i in items], "model": meta["model"],
-                           "adapter": adapter and Path(adapter).name, "dtype": meta["dtype"]})
+                           "adapter": adapter and Path(adapter).name, "dtype": meta["dtype"],
+                           "device": meta["device"], "prompt": [SYSTEM, MAX_NEW_TOKENS]})
 
         def produce(adapter=adapter, label=label) -> list[ArmAnswer]:
             model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter)
@@ -238,7 +241,8 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                 embedder_path(cfg.retrieval.embedder), cfg.cache_dir, device,
                 progress=lambda desc, total: ui.bar(desc, total))
         meta["freshness"] = {"share": cfg.freshness.share, "documents": sorted(withheld), "questions": len(fresh_ids),
-                             "train_questions_dropped": len(splits["train"]) - len(train_qa)}
+                             "train_questions_dropped": len(splits["train"]) - len(train_qa),
+                             "index_update_s": 0.0, "chunks_added": 0}
         if withheld:
             with ui.stage("index update"):  # the documents that arrived after training: index only
                 t1, before = time.perf_counter(), len(retriever.chunks)

@@ -127,8 +127,13 @@ def synthesized_qa(docs: list[Document], settings: dict, cache_dir: Path) -> Pat
                        "generator_code": stable_hash(code)})  # a fixed generator must not reuse old questions
     target = cache_dir / "qa" / f"{key}.jsonl"
     if not target.exists():
+        from pydantic import ValidationError
+
         try:
-            result = synthesize(docs, SynthSettings(**settings, cache_dir=cache_dir))
+            result = synthesize(docs, SynthSettings(**{"cache_dir": cache_dir, **settings}))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise DomainError(f"qa_synth.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         except (SynthError, ValueError) as exc:
             raise DomainError(f"qa_synth: {str(exc).splitlines()[0]}") from None
         target.parent.mkdir(parents=True, exist_ok=True)

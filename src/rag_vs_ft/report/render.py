@@ -82,4 +82,8 @@ def rerender(run_dir: Path) -> None:
     rows = read_jsonl(run_dir / "results.jsonl")
     if not rows:
         raise ReportError(f"{run_dir / 'results.jsonl'} holds no results")
-    render(run_dir, rows, json.loads((run_dir / "run.json").read_text()))
+    meta = json.loads((run_dir / "run.json").read_text())
+    if not {"primary_seed", "freshness", "judge"} <= set(meta):
+        raise ReportError(f"{run_dir} was written by an older rag-vs-ft without seeds, freshness and judge "
+                          "records; re-run its command (cached answers are reused) to get a current report")
+    render(run_dir, rows, meta)
