@@ -131,7 +131,7 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
         tuned = {a: v for a, v in fresh.items() if a.startswith("finetune")}
         line = (f"On questions about documents added after training, {best} scores best "
                 f"({fresh[best]:.3f})")
-        if "finetune" in tuned:
+        if "finetune" in tuned and best != "finetune":
             line += f"; the fine-tune alone, which never saw them, scores {tuned['finetune']:.3f}"
         out.append(line + ".")
     return out
