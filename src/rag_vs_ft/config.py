@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ARM_NAMES = ("prompt", "rag", "finetune", "finetune_rag")
+RETRIEVAL_ARMS = ("rag", "finetune_rag")
+TUNED_ARMS = ("finetune", "finetune_rag")
 EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
 EMBEDDED_EMBEDDER = "embedded:all-minilm-l6-v2"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag_vs_ft.arms.base import ArmAnswer
-from rag_vs_ft.config import RunConfig
+from rag_vs_ft.config import RETRIEVAL_ARMS, TUNED_ARMS, RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
 from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds, split_questions, withheld_documents
@@ -97,10 +97,6 @@ def answers_once(path: Path, expected: list[str], label: str, produce: Callable[
         atomic_write_json(info_path, info)
         gc.collect()
     return answers, {**info, "cached": False}
-
-
-RETRIEVAL_ARMS = ("rag", "finetune_rag")
-TUNED_ARMS = ("finetune", "finetune_rag")
 
 
 def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
@@ -251,7 +247,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                 meta["freshness"].update(index_update_s=round(time.perf_counter() - t1, 2),
                                          chunks_added=len(retriever.chunks) - before)
         trainings = {}
-        if {"finetune", "finetune_rag"} & set(cfg.eval.arms):
+        if set(TUNED_ARMS) & set(cfg.eval.arms):
             for seed in seeds:
                 with ui.stage(f"finetune:seed{seed}"):
                     def on_start(total: int, seed=seed):

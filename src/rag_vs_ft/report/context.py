@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rag_vs_ft.config import RETRIEVAL_ARMS, TUNED_ARMS
 from rag_vs_ft.evaluation.cost import usd
 from rag_vs_ft.evaluation.harness import summarize
 from rag_vs_ft.evaluation.statistics import spread
@@ -45,13 +46,13 @@ def setup_seconds(meta: dict, arms: list[str]) -> dict[str, float]:
     index_s = (meta.get("index", {}).get("build_s") or 0.0) + meta.get("freshness", {}).get("index_update_s", 0.0)
     runs = list(meta.get("finetune_runs", {}).values())
     train_s = sum(r["seconds"] for r in runs) / len(runs) if runs else 0.0
-    return {a: (index_s if a in ("rag", "finetune_rag") else 0.0) + (train_s if a.startswith("finetune") else 0.0)
+    return {a: (index_s if a in RETRIEVAL_ARMS else 0.0) + (train_s if a in TUNED_ARMS else 0.0)
             for a in arms}
 
 
 def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int) -> list[dict]:
     out = []
-    for arm in ("finetune", "finetune_rag"):
+    for arm in TUNED_ARMS:
         per_seed = {s: [r for r in rows if r["arm"] == arm and r.get("seed") == s] for s in seeds}
         if len([s for s, rs in per_seed.items() if rs]) < 2:
             continue
