@@ -4,7 +4,8 @@ import pytest
 
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.corpus.splits import contaminated, interleave_kinds, split_questions
-from rag_vs_ft.pipeline import PipelineError, check_contamination
+from rag_vs_ft.config import RunConfig
+from rag_vs_ft.preflight import check_questions, plan_questions
 
 
 def _items(n_per_kind=20, kinds=("a", "b", "u")):
@@ -38,13 +39,12 @@ def test_small_kinds_keep_a_test_question():
 
 
 def test_legal_test_split_is_clean(legal):
-    from rag_vs_ft.arms.prompts import pick_few_shot
     from rag_vs_ft.finetune.data import document_pieces
 
-    items = split_questions(legal.questions, 0.7, 0.1, seed=0)
-    splits = {s: [q for q in items if q.split == s] for s in ("train", "dev", "test")}
+    plan, checked = check_questions(legal.questions, legal.documents, RunConfig(domain="legal"))
+    splits = plan.splits
     assert set(Counter(q.kind for q in splits["test"])) == {"article", "license", "unanswerable"}
-    check_contamination(splits, pick_few_shot(splits["train"], 3))
+    assert checked.ok, checked.errors
     # the hand-written questions are not copied from the documents either
     assert contaminated(splits["test"], document_pieces(legal.documents, 900)) == []
 
@@ -53,9 +53,7 @@ def test_contamination_is_detected():
     test = [QAItem("t1", "What is the notification deadline?", "72 hours", ("d",), True, "a"),
             QAItem("t2", "Who appoints the officer?", "the controller", ("d",), True, "a")]
     assert contaminated(test, ["Notes: what is the NOTIFICATION deadline? It is 72 hours."]) == ["t1"]
-    splits = {"train": [test[1]], "dev": [], "test": test}
-    with pytest.raises(PipelineError, match="t2"):
-        check_contamination(splits, [])
+    assert contaminated(test, ["Notes: somewhat is the notification deadlines"]) == []  # whole words only
 
 
 def test_interleave_kinds_round_robin():
@@ -75,3 +73,19 @@ def test_withheld_documents_are_the_evidence_of_a_share_of_test_questions():
     assert withheld_documents(test, 0.0, seed=0) == set()
     assert len(withheld_documents(test[:3], 0.1, seed=0)) == 1  # at least one question when switched on
     assert sum(cites_any(q, held) for q in test) == 2
+
+
+def test_contamination_names_the_rows_and_the_fix():
+    # the shape of the bug seen in the wild: a wrapped heading's tail became a question of its own
+    rows = [QAItem(f"a{i}", f"What does status code {i} mean in the package status?", f"Code {i} means state {i}.",
+                   ("d",), True, "k") for i in range(30)]
+    rows.append(QAItem("tail", "in the package status?", "It is a state.", ("d",), True, "k"))
+    cfg = RunConfig(domain="demo")
+    plan = plan_questions(rows, cfg)
+    if not any(q.id == "tail" for q in plan.splits["test"]):  # make the tail a test question for this check
+        plan.splits["test"].append(next(q for q in rows if q.id == "tail"))
+        plan.splits["train"] = [q for q in plan.splits["train"] if q.id != "tail"]
+    _, checked = check_questions(rows, [], cfg, plan)
+    assert not checked.ok
+    assert "tail" in checked.errors[0] and "occurs in train" in checked.errors[0]
+    assert "domain synth demo --replace" in checked.errors[0]

@@ -14,7 +14,7 @@ import pytest
 from rag_vs_ft.corpus.domain import parse_qa
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.evaluation.grounding import content_words
-from rag_vs_ft.synth import SynthSettings, synthesize, write_qa
+from rag_vs_ft.synth import SynthSettings, compose_qa, synthesize, write_qa
 from rag_vs_ft.synth.extractive import extract_pairs
 from rag_vs_ft.synth.filters import Pair, chunk_corpus, filter_pairs, supported_by
 from rag_vs_ft.synth.llm import PROMPT_VERSION, parse_reply
@@ -87,11 +87,13 @@ def test_extractive_pairs_are_deterministic_grounded_and_typed(tmp_path):
     assert by_q["Why does the sync client stop at 99 percent?"]["kind"] == "synthetic-faq"
     assert by_q['What does the section "Storage limits" say?']["answer"] == \
         "Each workspace stores up to 50 GB of files."
-    assert by_q['What does "Workspace" mean?']["answer"] == "a shared folder that belongs to one billing account."
+    assert by_q['What does "Workspace" mean?']["answer"] == \
+        '"Workspace" means a shared folder that belongs to one billing account.'  # a whole sentence
     assert by_q["What is a quota?"]["kind"] == "synthetic-definition"
     assert 'What does "Owner" mean?' in by_q and 'What does "Retention period" mean?' in by_q
     assert by_q["What must the customer pay?"] == {**by_q["What must the customer pay?"],
-                                                   "answer": "all invoices within 30 days of the invoice date",
+                                                   "answer": "The customer shall pay all invoices within 30 days "
+                                                             "of the invoice date.",
                                                    "kind": "synthetic-clause", "doc_ids": ["terms"]}
     assert not any("liable" in q for q in by_q)  # "shall not be": no clean question, none emitted
     texts = _chunk_texts(settings)
@@ -123,35 +125,39 @@ def test_unanswerable_questions_avoid_corpus_vocabulary(tmp_path):
 
 def test_filters_reject_with_the_right_reason():
     chunk = TERMS
-    good = Pair("What must the customer pay?", "all invoices within 30 days of the invoice date", "k", "terms",
+    good = Pair("What must the customer pay?", "All invoices within 30 days of the invoice date.", "k", "terms",
                 "terms#0", chunk)
     pairs = [
         good,
-        Pair("The provider shall notify the customer of any security incident within 72 hours?", "72 hours", "k",
-             "terms", "terms#0", chunk),  # copied statement
-        Pair("When must the customer pay invoices?", "within 90 days", "k", "terms", "terms#0", chunk),  # wrong number
-        Pair("What happens to late payers?", "a late fee of ten euros applies", "k", "terms", "terms#0", chunk),
-        Pair("What must the customer pay ?", "all invoices", "k", "terms", "terms#0", chunk),  # same question
-        Pair("What must the customer pay each month then?", "all invoices", "k", "terms", "terms#0", chunk),
-        Pair("What must the customer pay each month?", "all invoices", "k", "terms", "terms#0", chunk),  # Jaccard
-        Pair("Customer pays?", "all invoices", "k", "terms", "terms#0", chunk),  # too short
-        Pair("What must the provider notify", "the customer", "k", "terms", "terms#0", chunk),  # no '?'
+        Pair("Is it so that the provider shall notify the customer of any security incident within 72 hours?",
+             "Yes, it is so.", "k", "terms", "terms#0", chunk),  # copied statement
+        Pair("When must the customer pay invoices?", "Within 90 days.", "k", "terms", "terms#0", chunk),  # wrong number
+        Pair("What happens to late payers?", "A late fee of ten euros applies.", "k", "terms", "terms#0", chunk),
+        Pair("What must the customer pay ?", "All invoices.", "k", "terms", "terms#0", chunk),  # same question
+        Pair("What must the customer pay each month then?", "All invoices.", "k", "terms", "terms#0", chunk),
+        Pair("What must the customer pay each month?", "All invoices.", "k", "terms", "terms#0", chunk),  # Jaccard
+        Pair("Customer pays?", "All invoices.", "k", "terms", "terms#0", chunk),  # too short
+        Pair("What must the provider notify", "The customer.", "k", "terms", "terms#0", chunk),  # no '?'
         Pair("How to pay all invoices within 30 days?", "Pay all invoices within 30 days.", "k", "terms", "terms#0",
              chunk),  # the answer only repeats the question
-        Pair("Invoices are due within 30 days?", "30 days", "k", "t", "t#0", "Invoices are due within 30 days."),
+        Pair("Invoices are due within 30 days?", "Within 30 days.", "k", "t", "t#0",
+             "Invoices are due within 30 days."),  # a statement with a question mark
+        Pair("in the invoice date of the customer?", "Within 30 days.", "k", "terms", "terms#0", chunk),  # a tail
+        Pair("What must the provider notify?", "the customer of any security", "k", "terms", "terms#0", chunk),
     ]
     kept, counts = filter_pairs(pairs)
     assert [p.question for p in kept] == [good.question, "What must the customer pay each month then?"]
-    assert counts == {"length": 2, "copied": 2, "unsupported": 2, "echo": 1, "duplicate": 2}
+    assert counts == {"length": 2, "fragment": 2, "incomplete": 1, "copied": 1, "unsupported": 2, "echo": 1,
+                      "duplicate": 2}
     # an FAQ heading restated verbatim is a question of the chunk, not a copied statement
-    faq = Pair("How do I rotate an API token?", "press Rotate token", "k", "faq", "faq#0", FAQ)
+    faq = Pair("How do I rotate an API token?", "Press Rotate token.", "k", "faq", "faq#0", FAQ)
     assert filter_pairs([faq])[0] == [faq]
     # unanswerable pairs have no chunk: only length and duplicates apply
     unans = Pair("How do I tune a ukulele?", REFUSAL, "u", answerable=False)
     assert filter_pairs([unans, unans])[1]["duplicate"] == 1
 
 
-def test_extract_pairs_reads_structure_not_prose():
+def test_extract_pairs_finds_nothing_in_prose_without_facts():
     chunk = chunk_corpus([Document("p", "Prose", "It is a nice day. We went out and it rained. Then we left.")],
                          500, 50)[0]
     assert extract_pairs(chunk) == []
@@ -167,15 +173,19 @@ def test_write_qa_mixes_with_hand_written_rows(tmp_path):
              "kind": "synthetic-faq", "origin": "synthetic"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in hand) + "\n")
     result = synthesize(DOCS, SynthSettings(cache_dir=tmp_path))
-    written = write_qa(path, result.rows, mix_with_existing=True)
+    assert "What is a quota?" in {r["question"] for r in result.rows}
+    written, dropped = compose_qa(path, result.rows, mix_with_existing=True)
+    write_qa(path, written)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert rows == written
     assert [r["id"] for r in rows[:2]] == ["h1", "syn-0001"] and rows[0]["origin"] == "hand-written"
     assert "Old synthetic?" not in {r["question"] for r in rows}
-    assert len({r["id"] for r in rows}) == len(rows) == 2 + len(result.rows)
+    # the synthetic "What is a quota?" would repeat the hand-written question across the split: dropped
+    assert dropped == 1 and [r["question"] for r in rows].count("What is a quota?") == 1
+    assert len({r["id"] for r in rows}) == len(rows) == 2 + len(result.rows) - dropped
     items = parse_qa(path, {d.id for d in DOCS})
     assert len(items) == len(rows) and sum(not i.answerable for i in items) >= 3
-    write_qa(path, result.rows, mix_with_existing=False)
+    write_qa(path, compose_qa(path, result.rows, mix_with_existing=False)[0])
     assert len(parse_qa(path, {d.id for d in DOCS})) == len(result.rows)
 
 
@@ -253,7 +263,7 @@ def test_llm_path_against_a_stub_endpoint(tmp_path, monkeypatch):
         assert r["kind"] == "synthetic-llm" and r["provenance"]["prompt_version"] == PROMPT_VERSION
         assert r["provenance"]["generator"] == "llm:stub-model" and r["provenance"]["chunk_id"]
     path = tmp_path / "qa.jsonl"
-    write_qa(path, result.rows, mix_with_existing=False)
+    write_qa(path, result.rows)
     for text in (json.dumps(result.summary()), json.dumps(result.rows), path.read_text(), repr(settings),
                  settings.model_dump_json()):
         assert SECRET not in text

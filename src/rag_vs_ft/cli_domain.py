@@ -58,7 +58,7 @@ def validate(name: str = typer.Argument(..., help="a domain under corpora/"),
     """Check a domain before spending compute: documents, chunks, questions by kind and split, answers not
     supported by their documents, duplicates, train/test contamination. Exit code 1 on errors."""
     from rag_vs_ft.config import ConfigError, load_config
-    from rag_vs_ft.corpus.validate import validate_domain
+    from rag_vs_ft.preflight import validate_domain
 
     try:
         cfg = load_config([f"domain={name}", *(overrides or [])])
@@ -103,8 +103,9 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
     from pydantic import ValidationError
 
     from rag_vs_ft.config import RunConfig
-    from rag_vs_ft.corpus.domain import DomainError, domain_dir, load_documents, read_spec
-    from rag_vs_ft.synth import SynthError, SynthSettings, synthesize, write_qa
+    from rag_vs_ft.corpus.domain import DomainError, domain_dir, load_documents, qa_item, read_spec
+    from rag_vs_ft.preflight import check_questions
+    from rag_vs_ft.synth import SynthError, SynthSettings, compose_qa, synthesize, write_qa
     from rag_vs_ft.ui import UI
 
     try:
@@ -122,21 +123,31 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
         ui = UI(console=err)
         with ui.live():
             result = synthesize(docs, cfg, progress=lambda desc, total: ui.bar(desc, total))
-        written = write_qa(path / spec.get("qa", "qa.jsonl"), result.rows, mix_with_existing=not replace)
+        qa_path = path / spec.get("qa", "qa.jsonl")
+        written, clashes = compose_qa(qa_path, result.rows, mix_with_existing=not replace)
+        # the run's own checks, at the default run settings: synth never writes a set `run` would refuse
+        ids = {d.id for d in docs}
+        items = [qa_item(r, f"{qa_path} row {n}", ids) for n, r in enumerate(written, 1)]
+        _, checked = check_questions(items, docs, RunConfig(domain=name, corpora_dir=corpora_dir))
+        if checked.errors:
+            _fail(f"nothing written: {checked.errors[0]}", code=1)
+        write_qa(qa_path, written)
     except ValidationError as exc:
         e = exc.errors()[0]
         _fail(f"bad synth setting {'.'.join(map(str, e['loc']))}: {e['msg']}; valid: "
               f"{', '.join(SynthSettings.model_fields)}")
     except (DomainError, SynthError) as exc:
         _fail(str(exc))
+    if clashes:
+        result.rejected["contained"] = result.rejected.get("contained", 0) + clashes
     s = result.summary()
     c = s["cost"]
-    out.print(f"[green]wrote[/green] {len(written)} questions to {path / spec.get('qa', 'qa.jsonl')} "
-              f"({len(result.rows)} synthetic by the {s['generator']} generator: "
+    out.print(f"[green]wrote[/green] {len(written)} questions to {qa_path} "
+              f"({sum(r.get('origin') == 'synthetic' for r in written)} synthetic by the {s['generator']} generator: "
               f"{', '.join(f'{k} {n}' for k, n in s['kinds'].items())})", highlight=False)
     out.print(f"rejected: {', '.join(f'{k} {n}' for k, n in s['rejected'].items() if n) or 'none'}; cost: "
               f"{c['seconds']:.1f} s, {c['calls']} generator calls, {c['prompt_tokens']} prompt + "
               f"{c['generated_tokens']} generated tokens", highlight=False)
-    for note in s.get("notes", []):
+    for note in s.get("notes", []) + checked.warnings:
         out.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     out.print(f"next: `rag-vs-ft domain validate {name}`, then `rag-vs-ft run domain={name}`")

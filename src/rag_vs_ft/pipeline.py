@@ -22,7 +22,8 @@ from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.config import RETRIEVAL_ARMS, TUNED_ARMS, RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
-from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds, split_questions, withheld_documents
+from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds
+from rag_vs_ft.preflight import QuestionPlan, check_questions
 from rag_vs_ft.measure import machine_info, package_versions, peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl, stable_hash
 from rag_vs_ft.ui import UI
@@ -32,22 +33,17 @@ class PipelineError(RuntimeError):
     """A run cannot go on; the message is one line for the user."""
 
 
-def prepare_domain(cfg: RunConfig) -> tuple[Domain, dict[str, list[QAItem]]]:
+def prepare_domain(cfg: RunConfig, ui: UI | None = None) -> tuple[Domain, QuestionPlan]:
+    """Load the domain and plan its splits; refuse exactly when `rag-vs-ft domain validate` reports an error."""
     domain = load_domain(cfg.domain, cfg.corpora_dir, cfg.cache_dir)
-    items = split_questions(domain.questions, cfg.split.train, cfg.split.dev, cfg.seed)
-    splits = {s: [q for q in items if q.split == s] for s in ("train", "dev", "test")}
-    if not splits["test"]:
-        raise PipelineError(f"domain {cfg.domain!r} has no test questions after splitting")
-    return domain, splits
-
-
-def check_contamination(splits: dict[str, list[QAItem]], few_shot: list[QAItem]) -> None:
-    """No test question may be a training QA pair or a few-shot example. (Documents may contain a question's
-    text — an FAQ does — since the documents are the knowledge every arm is meant to use.)"""
-    seen = [q.question + "\n" + q.answer for q in splits["train"] + splits["dev"] + few_shot]
-    bad = contaminated(splits["test"], seen)
-    if bad:
-        raise PipelineError(f"{len(bad)} test question(s) appear in training data or examples: {', '.join(bad[:5])}")
+    plan, checked = check_questions(domain.questions, domain.documents, cfg)
+    if checked.errors:
+        more = f" (and {len(checked.errors) - 1} more error(s): `rag-vs-ft domain validate {cfg.domain}`)" \
+            if len(checked.errors) > 1 else ""
+        raise PipelineError(checked.errors[0] + more)
+    for w in checked.warnings if ui else ():
+        ui.info(f"[yellow]warning:[/yellow] {w}")
+    return domain, plan
 
 
 def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
@@ -182,7 +178,6 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     """Run the whole comparison; returns the run directory holding the report."""
     import torch
 
-    from rag_vs_ft.arms.prompts import pick_few_shot
     from rag_vs_ft.evaluation.grounding import Evidence
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
@@ -201,13 +196,9 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
     load_profile(cfg.eval.profile)  # a bad profile fails now, not after an hour of compute
-    domain, splits = prepare_domain(cfg)  # bad input fails here, before anything is written
-    withheld = withheld_documents(splits["test"], cfg.freshness.share, cfg.seed)
-    train_qa = [q for q in splits["train"] if not cites_any(q, withheld)]  # they would leak the withheld text
-    dev_qa = [q for q in splits["dev"] if not cites_any(q, withheld)]
+    domain, plan = prepare_domain(cfg, ui)  # bad input fails here, before anything is written
+    splits, withheld, train_qa, dev_qa, few_shot = plan.splits, plan.withheld, plan.train_qa, plan.dev_qa, plan.few_shot
     train_docs = [d for d in domain.documents if d.id not in withheld]
-    few_shot = pick_few_shot(train_qa, cfg.eval.few_shot)
-    check_contamination(splits, few_shot)
     ordered = interleave_kinds(splits["test"], group=lambda q: q.kind + ("+fresh" * cites_any(q, withheld)))
     test = ordered[: cfg.eval.limit] if cfg.eval.limit else ordered
     fresh_ids = {q.id for q in test if cites_any(q, withheld)}

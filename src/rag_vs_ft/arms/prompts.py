@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.corpus.splits import interleave_kinds
 from rag_vs_ft.index.retriever import Hit
 from rag_vs_ft.models.generator import Messages
 from rag_vs_ft.store import stable_hash
@@ -36,8 +35,3 @@ def rag_messages(question: QAItem, hits: list[Hit]) -> Messages:
     context = "\n\n".join(f"[{h.doc_id}] {h.title}\n{h.text}" for h in hits)
     user = f"Documents:\n{context}\n\nQuestion: {question.question}"
     return [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": user}]
-
-
-def pick_few_shot(train: list[QAItem], n: int) -> list[QAItem]:
-    """Round-robin over kinds so the examples show every answer style, refusals included."""
-    return interleave_kinds(sorted(train, key=lambda q: q.id))[:n]

@@ -76,6 +76,27 @@ def load_documents(spec: dict, path: Path, cache_dir: Path) -> tuple[list[Docume
     return docs, provenance
 
 
+def qa_item(row, where: str, doc_ids: set[str]) -> QAItem:
+    """One qa.jsonl row, checked; a problem raises DomainError naming `where` (file:line)."""
+    if not isinstance(row, dict):
+        raise DomainError(f"{where}: a row must be a JSON object")
+    missing = [k for k in QA_KEYS if k not in row]
+    if missing:
+        raise DomainError(f"{where}: missing key(s) {missing}")
+    if not isinstance(row["doc_ids"], list) or not isinstance(row["answerable"], bool):
+        raise DomainError(f"{where}: doc_ids must be a list and answerable a boolean")
+    if not str(row["question"]).strip():
+        raise DomainError(f"{where}: empty question")
+    unknown = [d for d in row["doc_ids"] if d not in doc_ids]
+    if unknown:
+        raise DomainError(f"{where}: cites unknown document(s) {unknown}")
+    if row["answerable"] and not row["doc_ids"]:
+        raise DomainError(f"{where}: an answerable question must cite at least one document")
+    return QAItem(id=str(row["id"]), question=str(row["question"]), answer=str(row["answer"]),
+                  doc_ids=tuple(row["doc_ids"]), answerable=row["answerable"], kind=str(row["kind"]),
+                  origin=str(row.get("origin", "hand-written")))
+
+
 def parse_qa(qa_path: Path, doc_ids: set[str]) -> list[QAItem]:
     """Read qa.jsonl strictly: every problem is reported as file:line."""
     if not qa_path.exists():
@@ -90,26 +111,11 @@ def parse_qa(qa_path: Path, doc_ids: set[str]) -> list[QAItem]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DomainError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise DomainError(f"{where}: a row must be a JSON object")
-            missing = [k for k in QA_KEYS if k not in row]
-            if missing:
-                raise DomainError(f"{where}: missing key(s) {missing}")
-            if not isinstance(row["doc_ids"], list) or not isinstance(row["answerable"], bool):
-                raise DomainError(f"{where}: doc_ids must be a list and answerable a boolean")
-            if not str(row["question"]).strip():
-                raise DomainError(f"{where}: empty question")
-            unknown = [d for d in row["doc_ids"] if d not in doc_ids]
-            if unknown:
-                raise DomainError(f"{where}: cites unknown document(s) {unknown}")
-            if row["answerable"] and not row["doc_ids"]:
-                raise DomainError(f"{where}: an answerable question must cite at least one document")
-            if row["id"] in seen:
-                raise DomainError(f"{where}: duplicate question id {row['id']!r}")
-            seen.add(row["id"])
-            items.append(QAItem(id=str(row["id"]), question=str(row["question"]), answer=str(row["answer"]),
-                                doc_ids=tuple(row["doc_ids"]), answerable=row["answerable"], kind=str(row["kind"]),
-                                origin=str(row.get("origin", "hand-written"))))
+            item = qa_item(row, where, doc_ids)
+            if item.id in seen:
+                raise DomainError(f"{where}: duplicate question id {item.id!r}")
+            seen.add(item.id)
+            items.append(item)
     if not items:
         raise DomainError(f"{qa_path}: no questions")
     return items
@@ -137,7 +143,7 @@ def synthesized_qa(docs: list[Document], settings: dict, cache_dir: Path) -> Pat
         except (SynthError, ValueError) as exc:
             raise DomainError(f"qa_synth: {str(exc).splitlines()[0]}") from None
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_qa(target, result.rows, mix_with_existing=False)
+        write_qa(target, result.rows)
     return target
 
 

@@ -2,7 +2,7 @@
 
 `rag-vs-ft domain init` points at folders we have never seen, so every failure (too big, corrupt,
 binary, unsupported) becomes an `ExtractError` with a short reason the user can act on, never a
-traceback. Parsing is left to the established langchain loaders; this module only picks one per
+traceback. Parsing is left to established libraries (langchain's loaders, markdownify for HTML); this module only picks one per
 extension, adds an encoding fallback (their autodetection needs `chardet`, which we do not ship),
 finds a title, and keeps their warnings and log output off the user's terminal.
 """
@@ -125,33 +125,101 @@ def _short(title: str, limit: int = 120) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
+# Where a page keeps its text; navigation, headers and footers around it would repeat on every page.
+_MAIN = ("main", "[role=main]", "article", "body")
+_CHROME = "script, style, noscript, template, nav, header, footer, aside, .headerlink, [aria-hidden=true]"
+
+
 def _html(path: Path) -> list[Extracted]:
-    from langchain_community.document_loaders.html_bs import BSHTMLLoader
+    """HTML as Markdown (markdownify): a heading is one '#' line however its source wraps or whatever inline
+    tags it holds, paragraphs are single lines, lists, tables and code blocks keep their shape."""
+    from bs4 import BeautifulSoup
+    from markdownify import MarkdownConverter
 
     def read(p: Path, encoding: str):
-        doc = BSHTMLLoader(p, open_encoding=encoding, get_text_separator="\n").load()[0]
-        return doc.page_content, (doc.page_content, doc.metadata.get("title", ""))
+        raw = p.read_text(encoding=encoding)
+        return raw, raw
 
-    text, title = _decoded(path, read)
-    text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
-    title = "" if title in ("", "None") else title  # BSHTMLLoader turns an empty <title> into "None"
-    return [Extracted("", _short(title) or _first_line(text) or path.stem, text)]
+    soup = BeautifulSoup(_decoded(path, read), "lxml")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for el in soup.select(_CHROME):
+        el.decompose()
+    main = next((el for sel in _MAIN if (el := soup.select_one(sel)) is not None), soup)
+    text = MarkdownConverter(heading_style="ATX", bullets="-", strip=["a", "img", "em", "strong", "b", "i"],
+                             escape_asterisks=False, escape_underscores=False, wrap=True,
+                             wrap_width=None).convert_soup(main)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
+    return [Extracted("", _short(title) or _first_line(text).lstrip("# ") or path.stem, text)]
+
+
+HEADING_SCALE = 1.15  # a line set this much larger than the body text is a heading
+
+
+def _pdf_lines(page) -> list[tuple[str, float]]:
+    """(line, font size) in reading order; a line's size is the largest of the runs it holds."""
+    lines: list[tuple[str, float]] = []
+    buf, size = [], 0.0
+
+    def visit(text, cm, tm, font_dict, font_size):
+        nonlocal buf, size
+        scale = abs(tm[0] * tm[3] - tm[1] * tm[2]) ** 0.5 * abs(cm[0] * cm[3] - cm[1] * cm[2]) ** 0.5
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            if piece.strip():
+                buf.append(piece)
+                size = max(size, font_size * (scale or 1.0))
+            if i < len(pieces) - 1:
+                lines.append(("".join(buf).strip(), size))
+                buf, size = [], 0.0
+
+    page.extract_text(visitor_text=visit)
+    lines.append(("".join(buf).strip(), size))
+    return [(t, s) for t, s in lines if t]
+
+
+def _pdf_markdown(pages: list[list[tuple[str, float]]]) -> str:
+    """Body lines as they are; lines in a larger font become one '#' heading per run of lines of the same size,
+    so a heading that wraps over two lines is read whole. Heading levels follow the sizes, largest first."""
+    weight: dict[float, int] = {}
+    for t, s in (x for page in pages for x in page):
+        weight[round(s, 1)] = weight.get(round(s, 1), 0) + len(t)
+    body = max(weight, key=weight.get) if weight else 0.0
+    levels = {s: i + 1 for i, s in enumerate(sorted((s for s in weight if s >= body * HEADING_SCALE), reverse=True)[:6])}
+    out: list[str] = []
+    for page in pages:
+        heading, level = [], 0
+        for text, size in page + [("", 0.0)]:
+            lvl = levels.get(round(size, 1), 0)
+            if heading and lvl != level:
+                out += ["", "#" * level + " " + " ".join(heading), ""]
+                heading = []
+            if lvl:
+                heading.append(text)
+                level = lvl
+            elif text:
+                out.append(text)
+        out.append("")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
 
 def _pdf(path: Path) -> list[Extracted]:
-    from langchain_community.document_loaders.pdf import PyPDFLoader
+    from pypdf import PdfReader
 
     try:
-        doc = PyPDFLoader(str(path), mode="single").load()[0]
+        reader = PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractError("PDF is encrypted")
+        text = _pdf_markdown([_pdf_lines(p) for p in reader.pages])
+        title = str((reader.metadata or {}).get("/Title", "") or "").strip()
+    except ExtractError:
+        raise
     except Exception as exc:  # pypdf raises a dozen different types for broken files
-        if "Decrypt" in type(exc).__name__ or "password" in str(exc).lower():
+        if "Decrypt" in type(exc).__name__ or "password" in str(exc).lower() or "crypt" in str(exc).lower():
             raise ExtractError("PDF is encrypted") from None
         raise ExtractError(f"corrupt PDF ({_reason(exc)})") from None
-    text = doc.page_content.strip()
     if not text:
         raise ExtractError("PDF has no text layer (scanned images?)")
-    title = str(doc.metadata.get("title", "")).strip()
-    return [Extracted("", _short(title) or _first_line(text), text)]
+    return [Extracted("", _short(title) or _first_line(text).lstrip("# "), text)]
 
 
 def _jsonl(path: Path) -> list[Extracted]:

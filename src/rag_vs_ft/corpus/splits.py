@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from dataclasses import replace
@@ -38,10 +39,27 @@ def split_questions(items: list[QAItem], train: float, dev: float, seed: int) ->
     return [replace(it, split=assigned[normalize_question(it.question)]) for it in items]
 
 
+def contamination_sources(test_items: Iterable[QAItem], texts: list[str]) -> list[tuple[QAItem, int]]:
+    """(test item, index of the first text containing it) for every test question whose normalised text occurs,
+    as whole words, inside one of `texts` (what the models learn from or see as examples)."""
+    starts, parts, pos = [], [], 0
+    for t in texts:
+        part = f" {normalize_question(t)} \n"
+        starts.append(pos)
+        parts.append(part)
+        pos += len(part)
+    haystack = "".join(parts)
+    out = []
+    for it in test_items:
+        at = haystack.find(f" {normalize_question(it.question)} ")
+        if at >= 0:
+            out.append((it, bisect.bisect_right(starts, at) - 1))
+    return out
+
+
 def contaminated(test_items: Iterable[QAItem], training_texts: Iterable[str]) -> list[str]:
     """Ids of test questions whose normalised text occurs inside any text the models learn or see as examples."""
-    haystack = "\n".join(normalize_question(t) for t in training_texts)
-    return [it.id for it in test_items if normalize_question(it.question) in haystack]
+    return [it.id for it, _ in contamination_sources(test_items, list(training_texts))]
 
 
 def interleave_kinds(items: list[QAItem], group: Callable[[QAItem], str] = lambda q: q.kind) -> list[QAItem]:
@@ -69,3 +87,8 @@ def withheld_documents(test: list[QAItem], share: float, seed: int) -> set[str]:
 
 def cites_any(q: QAItem, doc_ids: set[str]) -> bool:
     return bool(doc_ids.intersection(q.doc_ids))
+
+
+def few_shot_examples(train: list[QAItem], n: int) -> list[QAItem]:
+    """Round-robin over kinds so the examples show every answer style, refusals included."""
+    return interleave_kinds(sorted(train, key=lambda q: q.id))[:n]

@@ -1,9 +1,10 @@
 """Deterministic question/answer pairs read off the structure of a chunk, no model needed.
 
 Documentation and regulation text already contains questions in disguise: FAQ headings that are questions,
-definitions ("'X' means Y", "X is a Y"), numbered obligations ("1. The controller shall notify ..."). Every
-answer is a span of the chunk itself, so it is grounded by construction, and the same corpus always yields
-the same pairs. Headings with a body give a weak fallback question only when nothing better came from them.
+definitions ("'X' means Y", "X is a Y"), numbered obligations ("1. The controller shall notify ..."), and the
+shapes of ordinary prose (`prose`: instructions, conditions, procedures, option tables). Every answer is a
+whole sentence of the chunk itself, so it is grounded by construction, and the same corpus always yields the
+same pairs. Headings with a body give a weak fallback question only when nothing better came from them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import re
 
 from rag_vs_ft.evaluation.grounding import STOPWORDS
 from rag_vs_ft.synth.filters import Pair, SourceChunk
+from rag_vs_ft.synth.prose import option_pair, procedure_pairs, prose_pair, table_rows, whole
 
-KINDS = ("synthetic-faq", "synthetic-definition", "synthetic-clause", "synthetic-section")  # best first
-MAX_ANSWER_WORDS = 30
+KINDS = ("synthetic-faq", "synthetic-definition", "synthetic-clause", "synthetic-procedure", "synthetic-option",
+         "synthetic-prose", "synthetic-section")  # best first
 CLAUSE_WORDS = 25  # a clause answer longer than this is not a clean short span
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^*+#])\1{2,}$")
@@ -26,7 +28,7 @@ _QUOTED = r"[\"'‘“`]{1,2}(?P<term>[^\"'’”`]{1,60}?)[\"'’”`]{1,2}"
 _PLAIN = r"(?P<plain>[A-Z][\w-]*(?:\s+[\w-]+){0,3}?)"
 _MEANS = re.compile(rf"^(?:{_QUOTED}|{_PLAIN})\s*,?\s+(?:means|is defined as|refers to|denotes)\s+(?P<defn>.+)$")
 _GLOSS = re.compile(rf"^(?:{_QUOTED}|{_PLAIN})\s*(?::|—|–|\s-)\s+(?P<defn>.+)$")
-_IS_A = re.compile(r"^(?:(?P<art>A|An|The)\s+(?=[a-z])|(?=[A-Z]))(?P<term>[A-Za-z][\w-]*(?:\s+[\w-]+){0,3}?)\s+(?:is|are)\s+"
+_IS_A = re.compile(r"^(?:(?P<art>A|An|The)\s+(?=[a-z])|(?=[A-Z]))(?P<term>[A-Za-z][\w-]*(?:\s+[\w-]+){0,3}?)\s+(?P<be>is|are)\s+"
                    r"(?P<defn>(?:a|an|the)\s+.+)$")
 _CLAUSE = re.compile(r"^(?P<subj>[A-Z][\w'-]*(?:\s+[\w'-]+){0,5}?)\s+(?:shall|must)\s+(?P<verb>[a-z]+)\s+"
                      r"(?P<rest>.+)$")
@@ -56,6 +58,8 @@ def complete_text(chunk: SourceChunk) -> str:
 
 def _clean(text: str) -> str:
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # markdown links keep their text
+    text = re.sub(r":[\w:.-]+:`([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", text)  # RST roles: :func:`len` -> len
+    text = re.sub(r"``([^`]+)``", r"\1", text)  # RST inline literals
     text = re.sub(r"(?<![\w*])[*_]+(?=\w)|(?<=\w)[*_]+(?![\w*])", "", text.replace("**", "").replace("__", ""))
     return " ".join(text.split())
 
@@ -76,6 +80,17 @@ def first_sentence(text: str) -> str:
     return " ".join(parts[:2]) if len(parts) > 1 and len(parts[0].split()) < 3 else (parts[0] if parts else "")
 
 
+def faq_answer(text: str) -> str | None:
+    """The answer paragraph's opening as a reference answer: its first sentence, or the first two when the first
+    is too short to say anything checkable ("Yes.", "That depends on the type."); none for a cross-reference."""
+    parts = sentences(text)
+    if not parts or re.match(r"^(?:See|Refer to|Read)\b", parts[0]):
+        return None
+    if len(parts) > 1 and len(parts[0].split()) < 7 and len(" ".join(parts[:2]).split()) <= 40:
+        return whole(" ".join(parts[:2]))
+    return whole(parts[0])
+
+
 def tidy(text: str) -> str:
     """A span cut out of a longer sentence: no dangling "or"/"because"/"the", no unclosed parenthesis; "" when
     the cut leaves a negation hanging."""
@@ -89,18 +104,28 @@ def tidy(text: str) -> str:
     return " ".join(words).rstrip(",;:—–- ")
 
 
-def trim(text: str, max_words: int = MAX_ANSWER_WORDS) -> str:
-    """At most max_words, cut at the last clause boundary when there is one past the eighth word."""
-    words = text.split()
-    if len(words) <= max_words:
-        return text.strip().rstrip(",;:— ")
-    cut = max((i for i in range(8, max_words) if words[i - 1][-1] in ",;:"), default=max_words)
-    return tidy(" ".join(words[:cut]))
+def _continues(prev: str, line: str) -> bool:
+    """`line` carries on the sentence of `prev`, hard-wrapped (plain text, PDF): `prev` ends mid-sentence and
+    is long (a wrapped line), or `line` starts in lower case. List items and table rows start their own line."""
+    if _ENUM.match(line) or line.startswith("|") or prev.startswith("|") or re.search(r"[.!?:;]['\"’”)]?$", prev):
+        return False
+    return line[0].islower() or len(prev) >= 50
+
+
+def _merge_wrapped(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if out and _continues(out[-1], line):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
 
 
 def blocks(text: str) -> list[tuple[str, list[str]]]:
-    """("heading", [title]) and ("text", lines) blocks: Markdown '#' headings, RST underlined titles and a
-    paragraph's first line ending in '?' (FAQ style: the rest of the paragraph is its answer)."""
+    """("heading", [title]) and ("text", lines) blocks: Markdown '#' headings, underlined titles (a Markdown
+    setext title may span lines: it is read whole), and a paragraph's line ending in '?' (FAQ style: the rest
+    of the paragraph is its answer). Hard-wrapped lines are joined first, so a wrapped question is read whole."""
     out: list[tuple[str, list[str]]] = []
     para: list[str] = []
 
@@ -111,25 +136,34 @@ def blocks(text: str) -> list[tuple[str, list[str]]]:
 
     def flush() -> None:
         # A question line followed by text opens a Q/A pair, also inside one paragraph: text extracted from
-        # HTML or PDF puts every block on its own line without blank lines between them.
-        start = 0
-        for i, line in enumerate(para):
-            followed = i + 1 < len(para) and not is_question(para[i + 1])
-            if is_question(line) and (followed or len(para) == 1):  # alone: its answer is the next paragraph
-                if para[start:i]:
-                    out.append(("text", para[start:i]))
+        # PDF puts every block on its own line without blank lines between them.
+        lines, start = _merge_wrapped(para), 0
+        for i, line in enumerate(lines):
+            followed = i + 1 < len(lines) and not is_question(lines[i + 1])
+            if is_question(line) and (followed or len(lines) == 1):  # alone: its answer is the next paragraph
+                if lines[start:i]:
+                    out.append(("text", lines[start:i]))
                 out.append(("heading", [line]))
                 start = i + 1
-        if para[start:]:
-            out.append(("text", para[start:]))
+        if lines[start:]:
+            out.append(("text", lines[start:]))
         para.clear()
 
+    fenced = False
     for line in text.splitlines():
         s = line.strip()
-        if not s:
+        if s.startswith("```") or s.startswith("~~~"):  # a code block: its '#' lines are comments, not headings
+            flush()
+            fenced = not fenced
+        elif fenced:
+            continue
+        elif not s:
             flush()
         elif _UNDERLINE.match(s):
-            title = para.pop() if para else None  # no title before it: an overline or a rule
+            # the title above an underline; a short paragraph is read whole (a Markdown setext title may wrap)
+            n = len(para) if len(para) <= 3 else 1
+            title = " ".join(para[-n:]) if para else None  # no title above: an overline or a rule
+            del para[len(para) - n:]
             flush()
             if title:
                 out.append(("heading", [title]))
@@ -150,9 +184,10 @@ def _items(lines: list[str]) -> list[tuple[bool, str]]:
     return [(bool(_NUMBERED.match(x)), x) for x in parts if x.strip()]
 
 
-def definition(sentence: str, opens: bool, listed: bool) -> tuple[str, str] | None:
+def definition(sentence: str, opens: bool, listed: bool, names: set[str] = frozenset()) -> tuple[str, str] | None:
     """(question, answer) for "'X' means Y", "X is defined as Y", "'X': Y" (unquoted X only in a list item)
-    and, in the sentence that opens a paragraph or item, "X is a Y"."""
+    and, in the sentence that opens a paragraph or item, "X is a Y" ("Generators are ..." asks "What are
+    generators?" unless the word is a name in `names`)."""
     for pattern in (_MEANS, _GLOSS):
         m = pattern.match(sentence)
         if m and (m.group("term") or pattern is _MEANS or listed):
@@ -161,24 +196,29 @@ def definition(sentence: str, opens: bool, listed: bool) -> tuple[str, str] | No
             if defn.rstrip().endswith(":"):
                 continue  # "means any of the following:" - the definition is a list, no short answer
             defn = tidy(defn.split(";")[0]) if ";" in defn else defn  # definition lists end items with ';'
-            if term.split()[0].lower() not in _NOT_TERMS and not re.search(r"\d", term) and len(defn.split()) >= 3:
-                return f'What does "{term}" mean?', trim(defn)
+            answer = whole(sentence if pattern is _MEANS else defn)
+            noun_phrase = not m.group("term") and term.split()[-1].lower() in {"a", "an", "the", "by", "no", "any"}
+            if (term.split()[0].lower() not in _NOT_TERMS and not re.search(r"\d", term) and len(defn.split()) >= 3
+                    and answer and not noun_phrase):  # not "Classes provide a means of ...": a noun, no verb
+                return f'What does "{term}" mean?', answer
     m = _IS_A.match(sentence) if opens else None
     term_words = m.group("term").lower().split() if m else []
     if (m and term_words[0] not in _NOT_TERMS and not any(w in STOPWORDS - {"of"} for w in term_words)
             and 3 <= len(m.group("defn").split()) <= 40):
-        art = (m.group("art") or "").lower()
-        question = " ".join(f"What is {art} {m.group('term')}?".split())
-        if len(question.split()) < 4:
-            question = f"What is meant by {m.group('term')}?"
-        return question, trim(m.group("defn"))
+        art, term = (m.group("art") or "").lower(), m.group("term")
+        if not art and term not in names and term[1:] == term[1:].lower():
+            term = term[0].lower() + term[1:]  # "Generators are ..." -> "What are generators?"
+        question = " ".join(f"What {m.group('be')} {art} {term}?".split())
+        answer = whole(sentence)
+        return (question, answer) if answer else None
     return None
 
 
 def clause(item: str) -> tuple[str, str] | None:
     """A numbered obligation "N. SUBJECT shall VERB REST." -> "What must SUBJECT VERB?", only when REST up
     to the first ';' (or ',') is a short span."""
-    m = _CLAUSE.match(first_sentence(item).rstrip("."))
+    head = first_sentence(item).split(";")[0]
+    m = _CLAUSE.match(head.rstrip("."))
     if (not m or m.group("verb") in _NOT_VERBS | _PREPS | STOPWORDS or m.group("verb").endswith("ly")
             or m.group("subj").split()[0].lower() in _NOT_SUBJECTS):
         return None
@@ -198,47 +238,87 @@ def clause(item: str) -> tuple[str, str] | None:
         words = words[1:]
     elif lead in {"or", "and", "but"}:  # "shall designate or establish ...": two verbs
         return None
-    if not 3 <= len(words) <= CLAUSE_WORDS:
+    answer = whole(head)
+    if not 3 <= len(words) <= CLAUSE_WORDS or not answer:
         return None
-    return f"What must {' '.join(subj)} {verb}?", " ".join(words).rstrip(",;:. ")
+    return f"What must {' '.join(subj)} {verb}?", answer
 
 
-def extract_pairs(chunk: SourceChunk) -> list[Pair]:
-    """All candidate pairs of one chunk, in text order (the filters and caps decide what is kept)."""
+def _sentence_pairs(body: str, listed: bool, names: set[str]) -> list[tuple[tuple[str, str] | None, str]]:
+    """Per sentence: a definition when there is one, else one of the prose shapes."""
+    out = []
+    for n, x in enumerate(sentences(body)):
+        got = definition(x, n == 0, listed, names)
+        out.append((got, "synthetic-definition") if got else (prose_pair(x, names), "synthetic-prose"))
+    return out
+
+
+def corpus_names(texts: list[str]) -> set[str]:
+    """Words written capitalised mid-sentence at least as often as in lower case: names ("Python", "Debian"),
+    kept as they are inside a question, where a sentence-initial common noun is lower-cased."""
+    cap, low = {}, {}
+    for text in texts:
+        for w in re.findall(r"(?<=[a-z,;] )([A-Z][a-z][\w-]*)", text):
+            cap[w] = cap.get(w, 0) + 1
+        for w in re.findall(r"(?<=[a-z,;] )([a-z][\w-]*)", text):
+            low[w] = low.get(w, 0) + 1
+    return {w for w, n in cap.items() if n >= low.get(w.lower(), 0)}
+
+
+def extract_pairs(chunk: SourceChunk, names: set[str] | None = None) -> list[Pair]:
+    """All candidate pairs of one chunk, in text order (the filters and caps decide what is kept); `names` are
+    the corpus' names (`corpus_names`), else the chunk's own."""
     def pair(question: str, answer: str, kind: str) -> Pair:
         return Pair(" ".join(question.split()), answer, kind, chunk.doc_id, chunk.chunk_id, chunk.text)
 
     out: list[Pair] = []
-    parts = blocks(complete_text(chunk))
-    heading, section_pairs, section_body = None, 0, ""
+    text = complete_text(chunk)
+    names = corpus_names([text]) if names is None else names
+    parts = blocks(text)
+    heading, section_pairs, section_body, intro = None, 0, "", ""
 
     def close_section() -> None:
-        body = _LEAD.sub("", first_sentence(section_body))
-        if heading and not heading.endswith("?") and not section_pairs and len(body.split()) >= 6:
-            out.append(pair(f'What does the section "{heading.rstrip(":")}" say?', trim(body), "synthetic-section"))
+        body = whole(_LEAD.sub("", first_sentence(section_body)))
+        if heading and not heading.endswith("?") and not section_pairs and body and len(body.split()) >= 6:
+            out.append(pair(f'What does the section "{heading.rstrip(":")}" say?', body, "synthetic-section"))
+
+    def add(found) -> None:
+        nonlocal section_pairs
+        for got, kind_ in found:
+            if got:
+                out.append(pair(*got, kind_))
+                section_pairs += 1
 
     for i, (kind, lines) in enumerate(parts):
         if kind == "heading":
             close_section()
-            heading, section_pairs, section_body = _clean(_LEAD.sub("", _clean(lines[0]))), 0, ""
+            heading, section_pairs, section_body, intro = _clean(_LEAD.sub("", _clean(lines[0]))), 0, "", ""
             if heading.endswith("?") and i + 1 < len(parts) and parts[i + 1][0] == "text":
-                answer = _LEAD.sub("", _clean(" ".join(parts[i + 1][1])))
-                out.append(pair(heading, trim(first_sentence(answer)), "synthetic-faq"))
-                section_pairs += 1
+                answer = faq_answer(_LEAD.sub("", _clean(" ".join(parts[i + 1][1]))))
+                if answer:
+                    out.append(pair(heading, answer, "synthetic-faq"))
+                    section_pairs += 1
+            continue
+        if heading and heading.endswith("?"):
+            continue  # the FAQ answer paragraph: its sentences belong to that question
+        rows = table_rows(lines)
+        if rows:
+            add((option_pair(*r), "synthetic-option") for r in rows)
             continue
         items = _items(lines)
         section_body = section_body or _ENUM.sub("", items[0][1])
-        if heading and heading.endswith("?"):
-            continue  # the FAQ answer paragraph: its sentences belong to that question
-        for numbered, item in items:
+        steps = [_ENUM.sub("", x) for numbered, x in items if numbered]
+        if intro and steps and items[0][0]:  # "To build the docs:" then, after a blank line, the numbered steps
+            add((got, "synthetic-procedure") for got in procedure_pairs(intro, steps))
+        for k, (numbered, item) in enumerate(items):
+            if not numbered and item.rstrip().endswith(":") and k + 1 < len(items):
+                add((got, "synthetic-procedure") for got in
+                    procedure_pairs(item, [_ENUM.sub("", x) for n, x in items[k + 1:] if n]))
             body = _ENUM.sub("", item)
             found = [(clause(body), "synthetic-clause")] if numbered else []
-            if not (found and found[0][0]):  # a numbered obligation, else the definitions in the item
-                found = [(definition(x, n == 0, len(items) > 1), "synthetic-definition")
-                         for n, x in enumerate(sentences(body))]
-            for got, kind_ in found:
-                if got:
-                    out.append(pair(*got, kind_))
-                    section_pairs += 1
+            if not (found and found[0][0]):  # a numbered obligation, else the definitions or prose shapes
+                found = _sentence_pairs(body, len(items) > 1, names)
+            add(found)
+        intro = items[-1][1] if items[-1][1].rstrip().endswith(":") else ""
     close_section()
     return out

@@ -1,7 +1,8 @@
 """The records every synthesis stage shares (a chunk, a candidate pair) and the quality gates for pairs.
 
 Generated pairs are cheap and noisy; a bad pair in the test set silently blames the arms for the generator's
-mistakes. So a pair is kept only if its answer is backed by the chunk it came from, its question does not
+mistakes. So a pair is kept only if its question is a whole interrogative sentence and its answer a whole
+sentence (`wellformed`), its answer is backed by the chunk it came from, its question does not
 restate the chunk word for word (that tests string matching, not knowledge), its answer says something the
 question does not (small models write "How to X?" -> "X."), it is not a near-repeat of a kept question
 (repeats would leak across the train/test split) and both sides have a sane length.
@@ -15,11 +16,12 @@ from typing import Iterable
 
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.evaluation.grounding import SUPPORT_THRESHOLD, content_words
+from rag_vs_ft.synth.wellformed import answer_problem, heading_tail, question_problem
 
-REASONS = ("length", "copied", "unsupported", "echo", "duplicate")  # checked in order; the first failure counts
+REASONS = ("length", "fragment", "incomplete", "copied", "unsupported", "echo", "duplicate")  # checked in order; the first failure counts
 COPY_RUN = 12  # a question sharing this many consecutive tokens with the chunk's statements is a copy
 DUP_JACCARD = 0.8  # token-set Jaccard at or above which two questions are the same question
-Q_WORDS, A_WORDS = (4, 40), (1, 40)
+Q_WORDS, A_WORDS = (3, 40), (1, 40)
 _TOKEN = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
 
@@ -132,6 +134,10 @@ def rejection(pair: Pair, earlier: list[list[str]]) -> str | None:
     chunk, so only length and duplication apply to them."""
     if not sane_length(pair.question, pair.answer):
         return "length"
+    if question_problem(pair.question) or (pair.answerable and heading_tail(pair.question, pair.evidence)):
+        return "fragment"
+    if answer_problem(pair.answer):
+        return "incomplete"
     if pair.answerable and copied_from(pair.question, pair.evidence):
         return "copied"
     if pair.answerable and not supported_by(pair.answer, pair.evidence):
@@ -156,3 +162,12 @@ def filter_pairs(pairs: Iterable[Pair], seen: Iterable[str] = ()) -> tuple[list[
         kept.append(pair)
         earlier.append(tokens(pair.question))
     return kept, counts
+
+
+def contained(rows: list[tuple[str, str]]) -> list[int]:
+    """Indices of (question, answer) rows whose question occurs, as whole words, in another row's question or
+    answer. Whichever split such a question lands in, the other row may land in train: `run` would refuse it as
+    contamination, so synth never writes it."""
+    norm = [(" " + " ".join(tokens(q)) + " ", " " + " ".join(tokens(a)) + " ") for q, a in rows]
+    haystack = "\n".join(q + "\n" + a for q, a in norm)
+    return [i for i, (q, a) in enumerate(norm) if haystack.count(q) > 1 + a.count(q)]

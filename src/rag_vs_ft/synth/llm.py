@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag_vs_ft.synth.filters import Pair, SourceChunk
+from rag_vs_ft.synth.wellformed import sentence
 
 PROMPT_VERSION = "qa-v1"
 KIND = "synthetic-llm"
@@ -160,5 +161,6 @@ def llm_pairs(chunks: list[SourceChunk], backend, step: Callable[[int], None] | 
     for chunk, reply in zip(chunks, replies):
         got = parse_reply(reply) if reply else None
         if got:
-            pairs.append(Pair(got[0], got[1], KIND, chunk.doc_id, chunk.chunk_id, chunk.text))
+            # a model's short answer phrase, written as the sentence a reference answer should be
+            pairs.append(Pair(got[0], sentence(got[1]), KIND, chunk.doc_id, chunk.chunk_id, chunk.text))
     return pairs, len(chunks) - len(pairs), cost

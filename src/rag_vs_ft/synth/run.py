@@ -22,8 +22,8 @@ from rag_vs_ft.config import EMBEDDED_LLM, RunConfig
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.evaluation.grounding import content_words
 from rag_vs_ft.store import atomic_write_text, jsonl_lines
-from rag_vs_ft.synth.extractive import KINDS, extract_pairs
-from rag_vs_ft.synth.filters import REASONS, Pair, SourceChunk, chunk_corpus, filter_pairs
+from rag_vs_ft.synth.extractive import KINDS, corpus_names, extract_pairs
+from rag_vs_ft.synth.filters import REASONS, Pair, SourceChunk, chunk_corpus, contained, filter_pairs
 from rag_vs_ft.synth.llm import PROMPT_VERSION, ApiBackend, Cost, LocalBackend, SynthError, llm_pairs
 
 REFUSAL = "The provided documents do not cover this."
@@ -158,9 +158,9 @@ def _answerable(chunks: list[SourceChunk], s: SynthSettings, progress) -> tuple[
     t0 = time.perf_counter()
     if s.generator == "extractive":
         step = progress("extracting questions", len(chunks)) if progress else None
-        candidates = []
+        candidates, names = [], corpus_names([c.text for c in chunks])
         for c in chunks:
-            candidates += extract_pairs(c)
+            candidates += extract_pairs(c, names)
             if step:
                 step(1)
         kept, rejected = filter_pairs(candidates)
@@ -197,6 +197,11 @@ def synthesize(documents: list[Document], settings: SynthSettings,
                                                            round(settings.unanswerable_share * len(kept)))
     unans, more = filter_pairs(unanswerable_questions(documents, want, settings.seed), [p.question for p in kept])
     rejected = {k: rejected[k] + more.get(k, 0) for k in (*REASONS, "unparseable")}
+    every = kept + unans
+    inside = set(contained([(p.question, p.answer) for p in every]))  # would be contamination in some split
+    kept = [p for i, p in enumerate(every) if i not in inside and p.answerable]
+    unans = [p for i, p in enumerate(every) if i not in inside and not p.answerable]
+    rejected["contained"] = len(inside)
     notes = [] if len(unans) >= want else [
         f"only {len(unans)} of {want} unanswerable questions: the corpus mentions the other template topics"]
     if not kept:
@@ -205,10 +210,12 @@ def synthesize(documents: list[Document], settings: SynthSettings,
     return SynthResult(rows, label, rejected, cost.to_dict(), len(chunks), n_candidates, notes)
 
 
-def write_qa(path: Path, rows: list[dict], mix_with_existing: bool) -> list[dict]:
-    """Write qa.jsonl atomically and return what was written. Mixing keeps the existing non-synthetic rows
-    (tagged origin "hand-written" when untagged) and replaces earlier synthetic ones; without mixing the file
-    holds `rows` only. Synthetic ids are renumbered around the kept ones, so ids never collide."""
+def compose_qa(path: Path, rows: list[dict], mix_with_existing: bool) -> tuple[list[dict], int]:
+    """The question file synth would write, and how many synthetic rows it dropped. Mixing keeps the existing
+    non-synthetic rows (tagged origin "hand-written" when untagged) and replaces earlier synthetic ones; without
+    mixing the file holds `rows` only. A synthetic row whose question sits inside a kept row (or the reverse)
+    is dropped, since the two could land on both sides of the split. Synthetic ids are renumbered around the
+    kept ones, so ids never collide."""
     kept: list[dict] = []
     if mix_with_existing and path.exists():
         try:
@@ -218,12 +225,23 @@ def write_qa(path: Path, rows: list[dict], mix_with_existing: bool) -> list[dict
         for _, row in rows_before:
             if row.get("origin") != "synthetic":
                 kept.append({**row, "origin": row.get("origin", "hand-written")})
+    dropped = 0
+    if kept:
+        pairs = [(str(r.get("question", "")), str(r.get("answer", ""))) for r in kept + rows]
+        flagged = contained(pairs)
+        clash = {i for i in flagged if i >= len(kept)}  # a synthetic question inside a kept row
+        for i in (i for i in flagged if i < len(kept)):  # a kept question inside synthetic rows: drop those
+            clash |= {len(kept) + j for j in range(len(rows)) if contained([pairs[i], pairs[len(kept) + j]])}
+        fresh_rows = [r for j, r in enumerate(rows) if len(kept) + j not in clash]
+        dropped, rows = len(rows) - len(fresh_rows), fresh_rows
     taken, fresh, k = {str(r.get("id")) for r in kept}, [], 0
     for row in rows:
         k += 1
         while f"syn-{k:04d}" in taken:
             k += 1
         fresh.append({**row, "id": f"syn-{k:04d}"})
-    out = kept + fresh
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out))
-    return out
+    return kept + fresh, dropped
+
+
+def write_qa(path: Path, rows: list[dict]) -> None:
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
