@@ -1,6 +1,7 @@
 """Bad input gets a one-line error and a non-zero exit code, before anything is written."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -121,3 +122,28 @@ def test_validate_reports_a_qa_file_citing_missing_documents(tmp_path):
          "answerable": True, "kind": "k"}) + "\n")
     code, _, err = cli("domain", "validate", "x", f"corpora_dir={tmp_path / 'c'}")
     assert code == 1 and "cites unknown document(s) ['nope']" in err and "Traceback" not in err
+
+
+def test_validate_and_run_refuse_a_leaking_test_question_with_the_same_message(tmp_path):
+    """The bug a user met: validate said ok, run refused. Now both name the row and the fix, in one line."""
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "a.txt").write_text("The hold flag keeps a package at its version during upgrades. " * 10)
+    assert cli("domain", "init", "x", "--from", str(src), "--corpora-dir", str(tmp_path / "c"))[0] == 0
+    rows = [{"id": f"q{i}", "question": f"What does flag number {i} mean in the package status?",
+             "answer": f"Flag {i} keeps a package at its version.", "doc_ids": ["a-txt"], "answerable": True,
+             "kind": "k"} for i in range(20)]
+    # the tail of every long question is a question of its own: wherever it lands, the long ones are in train
+    rows += [{"id": f"tail{i}", "question": tail, "answer": "A state of a package.", "doc_ids": ["a-txt"],
+              "answerable": True, "kind": "tails"}
+             for i, tail in enumerate(("mean in the package status?", "in the package status?", "the package status?",
+                                       "package status?", "status?"))]
+    (tmp_path / "c" / "x" / "qa.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, _, verr = cli("domain", "validate", "x", f"corpora_dir={tmp_path / 'c'}")
+    assert code == 1 and "appear in training data or examples" in verr and "domain synth x --replace" in verr
+    code, _, rerr = cli("run", "domain=x", f"corpora_dir={tmp_path / 'c'}", f"output_dir={tmp_path / 'r'}",
+                        f"cache_dir={tmp_path / 'cache'}")
+    assert_one_line_error(code, rerr, "appear in training data or examples")
+    leak = re.search(r"error: (\d+ test question\(s\) appear[^.]*)", verr).group(1)
+    assert leak in " ".join(rerr.split())  # the same rows named by both
+    assert not (tmp_path / "r").exists()  # refused before anything was written

@@ -230,3 +230,36 @@ def test_glob_entry_without_a_file_list_reads_the_package_at_load_time(tmp_path,
     assert [f["path"] for f in prov[0]["files"]] == ["guides/install.md"]
     assert prov[0]["skipped"] == [{"path": "guides/tiny.md", "reason": "near-empty: 6 characters (minimum 200)"}]
     assert len(prov[0]["files"][0]["sha256"]) == 64
+
+
+def test_html_headings_are_one_line_whatever_their_markup(tmp_path):
+    from rag_vs_ft.corpus.extract import extract
+
+    page = tmp_path / "p.html"
+    page.write_text("<html><head><title>T</title></head><body><nav>Home | Search</nav><main>"
+                    "<h2>What does the <code>hold</code> flag\n   mean in the <em>package</em> status?"
+                    "<a class='headerlink' href='#x'>¶</a></h2>\n<p>It keeps a package\n at its version.</p>"
+                    "<ul><li>one</li><li>two</li></ul></main><footer>Imprint</footer></body></html>")
+    text = extract(page)[0].text
+    assert "## What does the `hold` flag mean in the package status?\n" in text
+    assert "It keeps a package at its version." in text and "- one" in text
+    assert "Home" not in text and "Imprint" not in text and "¶" not in text
+
+
+def test_pdf_headings_that_wrap_are_read_whole(tmp_path):
+    pytest.importorskip("reportlab")
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from rag_vs_ft.corpus.extract import extract
+
+    heading = ("How do I configure the backup agent so that it keeps working while the network connection drops "
+               "for a few minutes?")
+    styles = getSampleStyleSheet()
+    SimpleDocTemplate(str(tmp_path / "a.pdf"), title="Agent").build(
+        [Paragraph(heading, styles["Heading2"]), Paragraph("Set the retry interval to a minute. " * 6,
+                                                          styles["BodyText"])])
+    got = extract(tmp_path / "a.pdf")[0]
+    assert got.title == "Agent"
+    assert f"# {heading}\n" in got.text  # two lines on the page, one heading here
+    assert "Set the retry interval to a minute." in got.text

@@ -114,3 +114,19 @@ def test_freshness_criterion_uses_only_fresh_questions(tmp_path):
 def test_best_per_kind():
     rows = _rows({"prompt": [1, 1, 0, 0], "rag": [0, 0, 1, 1]}, kinds=["a", "a", "b", "b"])
     assert best_per_kind(rows) == {"a": ("prompt", 1.0, 2), "b": ("rag", 1.0, 2)}
+
+
+def test_report_says_how_many_questions_would_separate_close_arms():
+    from rag_vs_ft.report.recommend import too_small_note
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 1, 20).round(2).tolist()
+    b = [float(np.clip(x + d, 0, 1)) for x, d in zip(a, rng.normal(0, 0.3, 20))]  # the same arm, noisier
+    rec = _recommend(_rows({"prompt": a, "rag": b}))
+    pair = rec.pairwise[0]
+    assert not pair["answer_score"].significant
+    note = too_small_note(rec.pairwise, rec.n)
+    assert note and f"{pair['power'].needed:,} test questions" in note and "20 questions" in note
+    assert note in rec.reasons
+    far = _recommend(_rows({"prompt": [1.0] * 20, "rag": [0.0] * 20}))
+    assert too_small_note(far.pairwise, far.n) is None  # a difference it resolved: nothing to say

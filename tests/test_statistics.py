@@ -59,3 +59,15 @@ def test_spread_across_seeds():
     s = spread([1.0, 2.0, 3.0])
     assert s == {"mean": 2.0, "sd": 1.0, "min": 1.0, "max": 3.0, "n": 3}
     assert spread([0.4])["sd"] == 0.0
+
+
+def test_power_estimates_known_values():
+    from rag_vs_ft.evaluation.statistics import detectable_difference, paired_power, required_questions
+
+    # (1.96 + 0.84)^2 * (0.5 / 0.1)^2 = 196.2 -> 197 questions; with 197 the detectable difference is ~0.1
+    assert required_questions(0.5, 0.1) == 197
+    assert detectable_difference(0.5, 197) == pytest.approx(0.0998, abs=1e-3)
+    assert required_questions(0.5, -0.1) == 197  # the sign does not matter
+    p = paired_power([1, 0, 1, 0, 1, 1], [0, 0, 1, 1, 0, 1])  # diffs 1,0,0,-1,1,0: mean 1/6, sd 0.753
+    assert p.n == 6 and p.sd == pytest.approx(0.7528, abs=1e-3)
+    assert p.needed == required_questions(p.sd, 1 / 6) and p.needed > 100

@@ -116,3 +116,21 @@ def required_questions(sd: float, difference: float) -> int:
     if difference == 0:
         return 10**9
     return int(np.ceil(((_Z_ALPHA + _Z_POWER) * sd / abs(difference)) ** 2))
+
+
+@dataclass(frozen=True)
+class Power:
+    """How far a paired comparison is from resolving a difference: the spread of the per-question differences,
+    the smallest difference these n questions detect, and the questions needed for the observed one."""
+
+    sd: float
+    n: int
+    detectable: float
+    needed: int  # questions to detect the observed mean difference (80 % power, 5 % level)
+
+
+def paired_power(a: Sequence[float], b: Sequence[float]) -> Power:
+    diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    sd = float(diffs.std(ddof=1)) if diffs.size > 1 else 0.0
+    return Power(sd, int(diffs.size), detectable_difference(sd, diffs.size),
+                 required_questions(sd, float(diffs.mean())) if sd > 0 else int(diffs.size))

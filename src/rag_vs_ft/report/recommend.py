@@ -13,7 +13,7 @@ from itertools import combinations
 
 import numpy as np
 
-from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap, paired_statistic
+from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap, paired_power, paired_statistic
 from rag_vs_ft.report.profiles import Profile, arm_constants, profile_score, question_criteria
 
 # Among arms the data cannot separate, the simpler one to operate wins: no training, then no index.
@@ -74,7 +74,8 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
 
     versus = {arm: diff(leader, arm) for arm, _ in ranking[1:]}
     pairwise = [{"a": a, "b": b, "profile": diff(a, b),
-                 "answer_score": paired_bootstrap(cols[a]["answer_score"], cols[b]["answer_score"], resamples, seed)}
+                 "answer_score": paired_bootstrap(cols[a]["answer_score"], cols[b]["answer_score"], resamples, seed),
+                 "power": paired_power(cols[a]["answer_score"], cols[b]["answer_score"])}
                 for a, b in combinations([arm for arm, _ in ranking], 2)]
     tied = [arm for arm, d in versus.items() if not d.significant]
     choice = min([leader] + tied, key=lambda a: (OPERATING_COMPLEXITY.get(a, 9), summaries[a]["latency_p50_s"]))
@@ -113,6 +114,8 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
     if close:  # a profile lead can rest on latency or cost alone: say so
         out.append(f"On answer score alone the data cannot separate {choice} from {', '.join(close)} on {n} "
                    "questions; the profile's other criteria decide.")
+    if note := too_small_note(rec.pairwise, n):
+        out.append(note)
     s = summaries[choice]
     out.append(f"{choice}: answer score {_ci(s, 'answer_score')}, exact match {_ci(s, 'exact_match')}, "
                f"p50 latency {s['latency_p50_s']:.2f} s per answer.")
@@ -135,6 +138,24 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
             line += f"; the fine-tune alone, which never saw them, scores {tuned['finetune']:.3f}"
         out.append(line + ".")
     return out
+
+
+def too_small_note(pairwise: list[dict], n: int) -> str | None:
+    """One sentence when the test split cannot separate some arms on answer score: the smallest difference it can
+    detect, from the observed spread, and how many questions the closest unresolved pair would need."""
+    unresolved = [p for p in pairwise if not p["answer_score"].significant]
+    if not unresolved:
+        return None
+    power = [p["power"] for p in unresolved]
+    closest = min(unresolved, key=lambda p: p["power"].needed)
+    need = closest["power"].needed
+    grow = f"about {need:,} test questions ({need / max(1, n):.1f}× this split)" if need < 10**6 else \
+        "more questions than any test split holds (the arms score alike)"
+    return (f"The test split is too small to separate {len(unresolved)} of {len(pairwise)} pairs of arms on answer "
+            f"score: with {n} questions and the observed spread of paired differences (SD "
+            f"{min(p.sd for p in power):.2f}–{max(p.sd for p in power):.2f}) it detects differences of about "
+            f"{min(p.detectable for p in power):.2f} or more (80 % power); the closest unresolved pair, "
+            f"{closest['a']} − {closest['b']} ({closest['answer_score'].mean_diff:+.3f}), would need {grow}.")
 
 
 def best_per_kind(rows: list[dict]) -> dict[str, tuple[str, float, int]]:

@@ -265,11 +265,12 @@ def corpus_names(texts: list[str]) -> set[str]:
     return {w for w, n in cap.items() if n >= low.get(w.lower(), 0)}
 
 
-def extract_pairs(chunk: SourceChunk, names: set[str] | None = None) -> list[Pair]:
+def extract_pairs(chunk: SourceChunk, names: set[str] | None = None, following: str = "") -> list[Pair]:
     """All candidate pairs of one chunk, in text order (the filters and caps decide what is kept); `names` are
-    the corpus' names (`corpus_names`), else the chunk's own."""
-    def pair(question: str, answer: str, kind: str) -> Pair:
-        return Pair(" ".join(question.split()), answer, kind, chunk.doc_id, chunk.chunk_id, chunk.text)
+    the corpus' names (`corpus_names`), else the chunk's own. `following` is the next chunk of the same document:
+    a question heading that ends the chunk takes its answer from there (the splitter cut between them)."""
+    def pair(question: str, answer: str, kind: str, evidence: str = chunk.text) -> Pair:
+        return Pair(" ".join(question.split()), answer, kind, chunk.doc_id, chunk.chunk_id, evidence)
 
     out: list[Pair] = []
     text = complete_text(chunk)
@@ -320,5 +321,10 @@ def extract_pairs(chunk: SourceChunk, names: set[str] | None = None) -> list[Pai
                 found = _sentence_pairs(body, len(items) > 1, names)
             add(found)
         intro = items[-1][1] if items[-1][1].rstrip().endswith(":") else ""
+    if parts and parts[-1][0] == "heading" and heading and heading.endswith("?") and following:
+        nxt = blocks(following)
+        if nxt and nxt[0][0] == "text" and (answer := faq_answer(_LEAD.sub("", _clean(" ".join(nxt[0][1]))))):
+            out.append(pair(heading, answer, "synthetic-faq", f"{chunk.text}\n\n{following}"))
+            section_pairs += 1
     close_section()
     return out

@@ -76,8 +76,8 @@ class SynthSettings(BaseModel):
     model: str = Field(EMBEDDED_LLM, description="local model (default: embedded), or the endpoint's model name")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint for generator=llm (unset: local)")
     api_key_env: str = Field("RAG_VS_FT_SYNTH_API_KEY", description="environment variable holding the key")
-    max_questions: int = Field(200, ge=1, le=100000, description="answerable pairs at most")
-    max_per_doc: int = Field(20, ge=1, description="answerable pairs per document at most")
+    max_questions: int = Field(300, ge=1, le=100000, description="answerable pairs at most")
+    max_per_doc: int = Field(50, ge=1, description="answerable pairs per document at most (an FAQ page holds dozens)")
     unanswerable_share: float = Field(0.1, ge=0.0, le=1.0, description="unanswerable per answerable question")
     min_unanswerable: int = Field(3, ge=0)
     chunk_size: int = Field(500, ge=50, le=20000)
@@ -159,8 +159,9 @@ def _answerable(chunks: list[SourceChunk], s: SynthSettings, progress) -> tuple[
     if s.generator == "extractive":
         step = progress("extracting questions", len(chunks)) if progress else None
         candidates, names = [], corpus_names([c.text for c in chunks])
-        for c in chunks:
-            candidates += extract_pairs(c, names)
+        for i, c in enumerate(chunks):
+            following = chunks[i + 1].text if not c.ends_doc and i + 1 < len(chunks) else ""
+            candidates += extract_pairs(c, names, following)
             if step:
                 step(1)
         kept, rejected = filter_pairs(candidates)
