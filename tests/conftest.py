@@ -14,6 +14,16 @@ from rag_vs_ft.config import RunConfig  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 
 
+def cli(*args, cwd=REPO, timeout=1200):
+    """`rag-vs-ft ARGS` in a fresh process, as a user runs it: (exit code, stdout, stderr)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
     """The user cache: wheels, converted model and index are reused across tests and runs."""

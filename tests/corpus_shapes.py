@@ -29,7 +29,7 @@ def html_corpus(dst: Path) -> Path:
     dst.mkdir(parents=True)
     for name in ("installed.html", "general.html"):
         (dst / name).write_bytes((PYDOC / "faq" / name).read_bytes())
-    (dst / "status.html").write_text(f"""<html><head><title>Package states</title></head><body>
+    (dst / "status.html").write_text("""<html><head><title>Package states</title></head><body>
 <nav>Home | Search</nav><main>
 <h1>Package states</h1>
 <h2>What does the <code>hold</code> flag

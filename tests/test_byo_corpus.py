@@ -2,13 +2,11 @@
 -> `domain synth` -> `run`, offline, with the embedded model (the README's "Bring your own corpus" path)."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 from test_ingest import make_pdf
 
-from conftest import REPO
+from conftest import cli
 
 FAQ = {
     "How do I reset the Lumo hub?": "Hold the pairing button for ten seconds until the ring light blinks amber.",
@@ -25,12 +23,6 @@ FAQ = {
     "How do I export my automation history?": "Use the Export button on the History page to save a CSV file.",
     "Can I rename a room after setup?": "Yes. Long press the room card and choose Rename.",
 }
-
-
-def cli(*args, cwd=REPO, timeout=1200):
-    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 @pytest.fixture(scope="module")

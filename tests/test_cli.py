@@ -2,18 +2,10 @@
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO
-
-
-def cli(*args, cwd=REPO):
-    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
-    return proc.returncode, proc.stdout, proc.stderr
+from conftest import cli
 
 
 def assert_one_line_error(code, err, *fragments):

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 from corpus_shapes import PDF_FAQ, SHAPES, WRAPPED_HEADING
 
-from conftest import REPO
+from conftest import cli
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import DomainError
 from rag_vs_ft.pipeline import PipelineError, prepare_domain
@@ -21,12 +19,6 @@ from rag_vs_ft.preflight import plan_questions, validate_domain
 
 INTERROGATIVE = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|"
                            r"could|should|would|will|may|must|has|have)\b", re.IGNORECASE)
-
-
-def cli(*args, timeout=1200):
-    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=timeout)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 from collections import Counter
 
-import pytest
-
+from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.corpus.splits import contaminated, interleave_kinds, split_questions
-from rag_vs_ft.config import RunConfig
 from rag_vs_ft.preflight import check_questions, plan_questions
 
 
