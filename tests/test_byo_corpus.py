@@ -74,9 +74,10 @@ def test_folder_to_report(folder, tmp_path, cache_dir):
                          "freshness.share=0")
     assert code == 0, err[-3000:]
     report = (tmp_path / "reports" / "lumo" / "byo" / "report.md").read_text()
-    assert "Recommendation: deploy" in report
+    assert "**Recommendation: " in report
     results = [json.loads(line) for line in (tmp_path / "reports" / "lumo" / "byo" / "results.jsonl").open()]
-    assert {r["arm"] for r in results} == {"prompt", "rag", "finetune", "finetune_rag"}
+    assert {r["arm"] for r in results} == {"prompt", "rag", "finetune", "finetune_rag", "always-refuse", "majority",
+                                           "extractive", "oracle"}
     assert {r["origin"] for r in results} == {"synthetic"}
     assert "Questions by origin" in report and "synthetic (n=4)" in report
     assert "Off (`freshness.share=0`)" in report  # no knowledge-update slice: the report says so

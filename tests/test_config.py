@@ -9,7 +9,8 @@ def test_defaults_are_valid_and_offline():
     assert cfg.model.name.startswith("embedded:")
     assert cfg.retrieval.embedder.startswith("embedded:")
     assert cfg.model.trust_remote_code is False
-    assert cfg.eval.arms == ["prompt", "rag", "finetune", "finetune_rag"]
+    assert cfg.eval.arms is None and cfg.eval.arm_names() == ["prompt", "rag", "finetune", "finetune_rag",
+                                                              "always-refuse", "extractive", "majority", "oracle"]
 
 
 def test_overrides_are_typed_and_nested():

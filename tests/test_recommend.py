@@ -24,8 +24,14 @@ def _rows(scores: dict[str, list[float]], kinds: list[str] | None = None, fabric
     return rows
 
 
+ARMS = {"prompt": {"role": "candidate", "complexity": 0}, "rag": {"role": "candidate", "complexity": 1},
+        "finetune": {"role": "candidate", "complexity": 2}, "always-refuse": {"role": "floor", "complexity": 0},
+        "oracle": {"role": "ceiling", "complexity": 0}}
+
+
 def _recommend(rows, profile="default"):
-    return recommend(rows, summarize(rows, resamples=500), load_profile(profile), FREE, FREE, resamples=1000)
+    return recommend(rows, summarize(rows, resamples=500), load_profile(profile), FREE, FREE, resamples=1000,
+                     arms=ARMS)
 
 
 def test_every_shipped_profile_is_valid():
@@ -113,7 +119,7 @@ def test_freshness_criterion_uses_only_fresh_questions(tmp_path):
 
 def test_best_per_kind():
     rows = _rows({"prompt": [1, 1, 0, 0], "rag": [0, 0, 1, 1]}, kinds=["a", "a", "b", "b"])
-    assert best_per_kind(rows) == {"a": ("prompt", 1.0, 2), "b": ("rag", 1.0, 2)}
+    assert best_per_kind(rows, {"prompt": 0, "rag": 1}) == {"a": ("prompt", 1.0, 2), "b": ("rag", 1.0, 2)}
 
 
 def test_report_says_how_many_questions_would_separate_close_arms():
@@ -130,3 +136,17 @@ def test_report_says_how_many_questions_would_separate_close_arms():
     assert note in rec.reasons
     far = _recommend(_rows({"prompt": [1.0] * 20, "rag": [0.0] * 20}))
     assert too_small_note(far.pairwise, far.n) is None  # a difference it resolved: nothing to say
+
+
+def test_only_an_arm_that_beats_the_floors_is_recommended():
+    # prompt answers 40 % right, rag 70 %; the trivial answerer gets 40 % too (guessing, or refusing right)
+    floor = [1.0] * 12 + [0.0] * 18
+    rows = _rows({"prompt": [0.0] * 18 + [1.0] * 12, "rag": [1.0] * 21 + [0.0] * 9, "always-refuse": floor,
+                  "oracle": [1.0] * 30})
+    rec = _recommend(rows)
+    assert rec.arm == "rag" and rec.below_floor == ["prompt"]
+    assert set(rec.scores) == {"prompt", "rag"}  # reference rows are never ranked
+    assert any("Not ranked: prompt" in r for r in rec.reasons)
+    none = _recommend(_rows({"prompt": floor, "rag": floor[::-1], "always-refuse": floor}))
+    assert none.arm is None and none.below_floor == ["prompt", "rag"]
+    assert none.reasons[0].startswith("No approach beats a trivial answerer")

@@ -10,9 +10,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ARM_NAMES = ("prompt", "rag", "finetune", "finetune_rag")
-RETRIEVAL_ARMS = ("rag", "finetune_rag")
-TUNED_ARMS = ("finetune", "finetune_rag")
 EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
 EMBEDDED_EMBEDDER = "embedded:all-minilm-l6-v2"
 
@@ -33,11 +30,29 @@ class ModelConfig(_Strict):
     batch_size: int = Field(16, ge=1, le=256, description="questions generated together (CPU: 16 beats 8 by ~20%)")
 
 
+RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+
+
 class RetrievalConfig(_Strict):
     embedder: str = EMBEDDED_EMBEDDER
-    chunk_size: int = Field(500, ge=50, le=20000, description="characters per chunk")
+    mode: Literal["auto", "dense", "bm25", "hybrid"] = Field(
+        "auto", description="auto: pick mode, top_k and chunk size from the grid on the dev questions")
+    chunk_size: int = Field(500, ge=50, le=20000, description="characters per chunk (mode != auto)")
     chunk_overlap: int = Field(50, ge=0, le=5000)
-    top_k: int = Field(3, ge=1, le=50)
+    top_k: int = Field(3, ge=1, le=50, description="chunks in the prompt (mode != auto)")
+    grid_modes: list[Literal["dense", "bm25", "hybrid"]] = Field(list(RETRIEVAL_MODES), min_length=1)
+    grid_top_k: list[int] = Field([3, 5, 8], min_length=1)
+    grid_chunk_size: list[int] = Field([500, 1000], min_length=1)
+    reranker: str | None = Field(None, description="cross-encoder (HF id or local path) reranking the top 20")
+
+    @model_validator(mode="after")
+    def _grid_sane(self) -> "RetrievalConfig":
+        if any(not 1 <= k <= 50 for k in self.grid_top_k):
+            raise ValueError("grid_top_k values must be between 1 and 50")
+        if any(not self.chunk_overlap < c <= 20000 for c in self.grid_chunk_size):
+            raise ValueError(f"grid_chunk_size values must be larger than chunk_overlap ({self.chunk_overlap}) "
+                             "and at most 20000")
+        return self
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -80,19 +95,33 @@ class SplitConfig(_Strict):
 
 class EvalConfig(_Strict):
     limit: int | None = Field(None, ge=1, description="score only N test questions, taken evenly across kinds")
-    arms: list[str] = list(ARM_NAMES)
+    arms: list[str] | None = Field(None, description="candidate arms to compare (default: every registered one)")
+    references: list[str] | None = Field(None, description="floors and ceiling shown beside them (default: all; "
+                                         "[] for none)")
     few_shot: int = Field(3, ge=0, le=20)
     profile: str = Field("default", description="decision profile: a name in evals/profiles/ or a YAML path")
     bootstrap_resamples: int = Field(2000, ge=100, le=100000)
     forgetting: bool = Field(True, description="answer evals/general_qa.jsonl with the base and fine-tuned model")
 
-    @field_validator("arms")
+    @field_validator("arms", "references")
     @classmethod
-    def _known_arms(cls, v: list[str]) -> list[str]:
-        bad = [a for a in v if a not in ARM_NAMES]
-        if bad or not v:
-            raise ValueError(f"unknown arm(s) {bad}; choose from {list(ARM_NAMES)}")
+    def _registered(cls, v: list[str] | None, info) -> list[str] | None:
+        if v is None:
+            return v
+        from rag_vs_ft.arms.registry import candidates, references  # the arms register themselves
+
+        known = candidates() if info.field_name == "arms" else references()
+        bad = [a for a in v if a not in known]
+        if bad or (info.field_name == "arms" and not v):
+            raise ValueError(f"unknown {info.field_name[:-1]}(s) {bad}; choose from {known}")
         return v
+
+    def arm_names(self) -> list[str]:
+        """The candidates, then the reference rows, in registry order."""
+        from rag_vs_ft.arms.registry import candidates, references
+
+        return [*(self.arms if self.arms is not None else candidates()),
+                *(self.references if self.references is not None else references())]
 
 
 class FreshnessConfig(_Strict):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag_vs_ft.arms.base import ArmAnswer
-from rag_vs_ft.config import RETRIEVAL_ARMS, TUNED_ARMS, RunConfig
+from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
 from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds
@@ -60,6 +60,7 @@ def answers_key(arm: str, cfg: RunConfig, meta: dict, adapter_key: str | None, f
     return stable_hash({"arm": arm, "prompts": PROMPT_VERSION, "settings": settings, "model": meta["model"],
                         "device": meta["device"], "dtype": meta["dtype"], "corpus": meta["corpus"]["hash"],
                         "index": meta["index"]["key"], "fresh_docs": meta["freshness"]["documents"],
+                        "retrieval": {k: meta.get("retrieval", {}).get(k) for k in ("mode", "chunk_size", "top_k")},
                         "adapter": adapter_key, "few_shot": [(q.id, q.question, q.answer) for q in few_shot],
                         "questions": [(q.id, q.question) for q in questions]})
 
@@ -95,29 +96,20 @@ def answers_once(path: Path, expected: list[str], label: str, produce: Callable[
     return answers, {**info, "cached": False}
 
 
-def answer_with(arm_name: str, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
-                few_shot: list[QAItem], retriever, test: list[QAItem], advance) -> list[ArmAnswer]:
-    """Load the arm's generator (base, or base + merged adapter), answer the questions, free the model."""
-    from rag_vs_ft.arms.finetune import FinetuneArm
-    from rag_vs_ft.arms.finetune_rag import FinetuneRagArm
-    from rag_vs_ft.arms.prompt import PromptArm
-    from rag_vs_ft.arms.rag import RagArm
+def answer_with(spec, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
+                inputs: dict, test: list[QAItem], advance) -> list[ArmAnswer]:
+    """Build the registered arm (loading the base model, with the adapter merged when the arm is tuned, only if
+    it uses a model), answer the questions, free the model."""
+    from rag_vs_ft.arms.registry import ArmInputs
     from rag_vs_ft.models.generator import ChatGenerator, load_generator
 
-    if (arm_name in TUNED_ARMS) != (adapter_dir is not None):
-        raise PipelineError(f"arm {arm_name!r}: adapter {'missing' if adapter_dir is None else 'unexpected'}")
-    model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter_dir)
-    gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
-    k = cfg.retrieval.top_k
-    if arm_name == "prompt":
-        arm = PromptArm(gen, few_shot)
-    elif arm_name == "rag":
-        arm = RagArm(gen, retriever, k)
-    elif arm_name == "finetune":
-        arm = FinetuneArm(gen)
-    else:
-        arm = FinetuneRagArm(gen, retriever, k)
-    return arm.answer(test, on_batch=advance)  # the model is freed when this frame ends
+    if spec.tuned != (adapter_dir is not None):
+        raise PipelineError(f"arm {spec.name!r}: adapter {'missing' if adapter_dir is None else 'unexpected'}")
+    gen = None
+    if spec.uses_model:
+        model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter_dir)
+        gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
+    return spec.make(ArmInputs(generator=gen, **inputs)).answer(test, on_batch=advance)  # model freed on return
 
 
 def memory_bill(base_path: str, cfg: RunConfig) -> list[dict]:
@@ -178,11 +170,12 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     """Run the whole comparison; returns the run directory holding the report."""
     import torch
 
+    from rag_vs_ft.arms.registry import registered
     from rag_vs_ft.evaluation.grounding import Evidence
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
     from rag_vs_ft.finetune.qlora import train_adapter
-    from rag_vs_ft.index.retriever import build_or_load
+    from rag_vs_ft.index.stage import build_retrieval
     from rag_vs_ft.models.generator import pick_device, pick_dtype
     from rag_vs_ft.models.resolve import embedder_path, generator_path
     from rag_vs_ft.report.profiles import load_profile
@@ -208,9 +201,11 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     device = pick_device()
     dtype = pick_dtype(cfg.model.dtype, device)
     seeds = list(dict.fromkeys(cfg.finetune.seeds))
+    specs = {name: registered()[name] for name in cfg.eval.arm_names()}
     meta: dict = {"config": json.loads(cfg.model_dump_json()), "config_hash": config_hash, "device": device,
                   "dtype": str(dtype).replace("torch.", ""), "machine": machine_info(), "packages": package_versions(),
-                  "started": dt.datetime.now().isoformat(timespec="seconds"), "primary_seed": seeds[0]}
+                  "started": dt.datetime.now().isoformat(timespec="seconds"), "primary_seed": seeds[0],
+                  "arms": {name: spec.describe() for name, spec in specs.items()}}
     ui.info(f"run directory: {run_dir}")
 
     with ui.live():
@@ -223,22 +218,24 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
             base_path, meta["model"] = generator_path(cfg.model.name, cfg.cache_dir)
             meta["memory_estimate"] = memory_bill(base_path, cfg)
         with ui.stage("index"):
-            retriever, meta["index"] = build_or_load(
-                train_docs, cfg.retrieval.chunk_size, cfg.retrieval.chunk_overlap, cfg.retrieval.embedder,
-                embedder_path(cfg.retrieval.embedder), cfg.cache_dir, device,
-                progress=lambda desc, total: ui.bar(desc, total))
+            # settings chosen on dev questions only (their evidence ids); no test question reaches the choice
+            retriever, dense, meta["index"], choice = build_retrieval(
+                cfg.retrieval, train_docs, plan.dev_evidence(), embedder_path(cfg.retrieval.embedder), cfg.cache_dir, device,
+                lambda desc, total: ui.bar(desc, total), cfg.model.trust_remote_code)
+            meta["retrieval"] = choice.to_dict()
+            ui.info(f"retrieval: {choice.mode}, chunk {choice.chunk_size}, top_k {choice.top_k} ({choice.reason})")
         meta["freshness"] = {"share": cfg.freshness.share, "documents": sorted(withheld), "questions": len(fresh_ids),
                              "train_questions_dropped": len(splits["train"]) - len(train_qa),
                              "index_update_s": 0.0, "chunks_added": 0}
         if withheld:
             with ui.stage("index update"):  # the documents that arrived after training: index only
                 t1, before = time.perf_counter(), len(retriever.chunks)
-                retriever.add([d for d in domain.documents if d.id in withheld], cfg.retrieval.chunk_size,
+                retriever.add([d for d in domain.documents if d.id in withheld], choice.chunk_size,
                               cfg.retrieval.chunk_overlap)
                 meta["freshness"].update(index_update_s=round(time.perf_counter() - t1, 2),
                                          chunks_added=len(retriever.chunks) - before)
         trainings = {}
-        if set(TUNED_ARMS) & set(cfg.eval.arms):
+        if any(s.tuned for s in specs.values()):
             for seed in seeds:
                 with ui.stage(f"finetune:seed{seed}"):
                     def on_start(total: int, seed=seed):
@@ -251,23 +248,25 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                     gc.collect()  # the 4-bit training model must not linger beside the answering models
             meta["finetune"] = asdict(trainings[seeds[0]])
             meta["finetune_runs"] = {str(s): asdict(t) for s, t in trainings.items()}
-        semantic = semantic_similarity_metric(retriever.embedder)
+        semantic = semantic_similarity_metric(dense.embedder)
         evidence = Evidence({d.id: d.text for d in domain.documents})
         expected = [q.id for q in test]
         rows: list[dict] = []
         contexts: dict[tuple[str, str], list[str]] = {}
         meta["answering"] = {}
-        for arm_name in cfg.eval.arms:
-            for seed in (seeds if arm_name in TUNED_ARMS else [None]):
+        inputs = {"retriever": retriever, "top_k": choice.top_k, "few_shot": few_shot, "train": train_qa,
+                  "documents": {d.id: d for d in domain.documents}}
+        for arm_name, spec in specs.items():
+            for seed in (seeds if spec.tuned else [None]):
                 adapter = trainings[seed] if seed is not None else None
                 label = arm_name if seed in (None, seeds[0]) else f"{arm_name}@seed{seed}"
                 key = answers_key(arm_name, cfg, meta, adapter and adapter.key, few_shot, test)
                 answers, meta["answering"][label] = answers_once(
                     cfg.cache_dir / "answers" / f"{arm_name}-{key}.jsonl", expected, label,
-                    lambda a=arm_name, ad=adapter, lb=label: answer_with(
-                        a, cfg, base_path, dtype, device, ad and ad.adapter_dir, few_shot, retriever, test,
+                    lambda sp=spec, ad=adapter, lb=label: answer_with(
+                        sp, cfg, base_path, dtype, device, ad and ad.adapter_dir, inputs, test,
                         ui.bar(f"{lb}: answering", len(test))), ui, device)
-                arm_rows = score_answers(arm_name, arm_name in RETRIEVAL_ARMS, test, answers, semantic, evidence)
+                arm_rows = score_answers(arm_name, spec.uses_retrieval, test, answers, semantic, evidence)
                 for r, a in zip(arm_rows, answers):
                     r["fresh"] = float(r["question_id"] in fresh_ids)
                     if seed is not None:

@@ -40,6 +40,10 @@ class QuestionPlan:
     dev_qa: list[QAItem]
     few_shot: list[QAItem]
 
+    def dev_evidence(self) -> list[tuple[str, set[str]]]:
+        """(question, evidence ids) of the answerable dev questions: all that tuning choices may look at."""
+        return [(q.question, set(q.doc_ids)) for q in self.dev_qa if q.answerable]
+
 
 @dataclass
 class Checked:

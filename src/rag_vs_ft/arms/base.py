@@ -43,13 +43,16 @@ class GenerationArm:
         self.generator, self.build_messages = generator, build_messages
         self.retriever, self.top_k = retriever, top_k
 
+    def evidence(self, questions: list[QAItem]) -> list[list[Hit]]:
+        """The chunks each question is asked with: the retriever's top k (an arm may choose otherwise)."""
+        if self.retriever is None:
+            return [[] for _ in questions]
+        return self.retriever.search([q.question for q in questions], self.top_k)
+
     def answer(self, questions: list[QAItem], on_batch: Progress | None = None) -> list[ArmAnswer]:
-        hits: list[list[Hit]] = [[] for _ in questions]
-        per_q_retrieval = 0.0
-        if self.retriever is not None:
-            t0 = time.perf_counter()
-            hits = self.retriever.search([q.question for q in questions], self.top_k)
-            per_q_retrieval = (time.perf_counter() - t0) / max(1, len(questions))
+        t0 = time.perf_counter()
+        hits = self.evidence(questions)
+        per_q_retrieval = (time.perf_counter() - t0) / max(1, len(questions)) if self.retriever is not None else 0.0
         gens = self.generator.generate([self.build_messages(q, h) for q, h in zip(questions, hits)], on_batch)
         return [ArmAnswer(question_id=q.id, answer=g.text, latency_s=g.latency_s + per_q_retrieval,
                           prompt_tokens=g.prompt_tokens, generated_tokens=g.generated_tokens,

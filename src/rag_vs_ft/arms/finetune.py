@@ -9,6 +9,7 @@ from __future__ import annotations
 from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.arms.prompts import closed_book_messages
 from rag_vs_ft.models.generator import ChatGenerator
+from rag_vs_ft.arms.registry import ArmSpec, register
 
 
 class FinetuneArm(GenerationArm):
@@ -17,3 +18,7 @@ class FinetuneArm(GenerationArm):
 
     def __init__(self, tuned_generator: ChatGenerator):
         super().__init__(tuned_generator, lambda q, _hits: closed_book_messages(q))
+
+
+register(ArmSpec("finetune", "candidate", "the QLoRA-tuned model, asked closed-book", lambda i: FinetuneArm(i.generator),
+                 tuned=True, complexity=2))

@@ -6,6 +6,7 @@ from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.arms.prompts import closed_book_messages
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.models.generator import ChatGenerator
+from rag_vs_ft.arms.registry import ArmSpec, register
 
 
 class PromptArm(GenerationArm):
@@ -14,3 +15,7 @@ class PromptArm(GenerationArm):
 
     def __init__(self, generator: ChatGenerator, examples: list[QAItem]):
         super().__init__(generator, lambda q, _hits: closed_book_messages(q, examples))
+
+
+register(ArmSpec("prompt", "candidate", "system prompt + few-shot examples from the train split, no corpus access",
+                 lambda i: PromptArm(i.generator, i.few_shot), complexity=0))

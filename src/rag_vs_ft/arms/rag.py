@@ -6,6 +6,7 @@ from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.arms.prompts import rag_messages
 from rag_vs_ft.index.retriever import Retriever
 from rag_vs_ft.models.generator import ChatGenerator
+from rag_vs_ft.arms.registry import ArmSpec, register
 
 
 class RagArm(GenerationArm):
@@ -14,3 +15,7 @@ class RagArm(GenerationArm):
 
     def __init__(self, generator: ChatGenerator, retriever: Retriever, top_k: int):
         super().__init__(generator, rag_messages, retriever, top_k)
+
+
+register(ArmSpec("rag", "candidate", "the retrieved chunks in the prompt: answer from them, cite ids, or refuse",
+                 lambda i: RagArm(i.generator, i.retriever, i.top_k), uses_retrieval=True, complexity=1))

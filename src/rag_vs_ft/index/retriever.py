@@ -1,4 +1,10 @@
-"""Chunk → embed → faiss, persisted in a cache keyed by (documents, splitter settings, embedder)."""
+"""The retriever seam and the dense retriever: chunk → embed → faiss, persisted in a cache keyed by (documents,
+splitter settings, embedder).
+
+Every retrieval mode (`index.registry`) ranks the same chunks: `rank` gives chunk indices with scores, best first,
+and `search` turns them into hits. Sparse, hybrid and reranked retrievers are built over a dense retriever's
+chunks, so one cached chunking serves all modes and they differ only in how they rank.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -54,25 +60,49 @@ def embed(model, texts: list[str], batch_size: int = 64, on_batch: Callable[[int
     return np.vstack(parts).astype("float32") if parts else np.zeros((0, dim), "float32")
 
 
-def _chunk_text(c: Chunk) -> str:
+def chunk_text(c: Chunk) -> str:
     # the title carries the act and article number that questions name; the chunk body often does not
     return f"{c.title}\n{c.text}"
 
 
-class Retriever:
+Ranked = list[tuple[int, float]]  # (chunk index, score), best first
+
+
+class Retriever(Protocol):
+    """What the arms and the selection need from any retrieval mode."""
+
+    chunks: list[Chunk]
+
+    def rank(self, queries: list[str], depth: int) -> list[Ranked]: ...
+
+    def search(self, queries: list[str], k: int) -> list[list[Hit]]: ...
+
+    def add(self, docs: list[Document], chunk_size: int, chunk_overlap: int) -> None: ...
+
+
+def hits(chunks: list[Chunk], ranked: list[Ranked]) -> list[list[Hit]]:
+    return [[Hit(chunks[j].doc_id, chunks[j].title, chunks[j].text, float(s)) for j, s in row] for row in ranked]
+
+
+class DenseRetriever:
+    """Cosine similarity of MiniLM (or any sentence-transformers) embeddings, exact search in faiss."""
+
+    name = "dense"
+
     def __init__(self, chunks: list[Chunk], index, embedder):
         self.chunks, self.index, self.embedder = chunks, index, embedder
 
+    def rank(self, queries: list[str], depth: int) -> list[Ranked]:
+        scores, ids = self.index.search(embed(self.embedder, queries), min(depth, len(self.chunks)))
+        return [[(int(j), float(s)) for s, j in zip(srow, jrow) if j >= 0] for srow, jrow in zip(scores, ids)]
+
     def search(self, queries: list[str], k: int) -> list[list[Hit]]:
-        vecs = embed(self.embedder, queries)
-        scores, ids = self.index.search(vecs, min(k, len(self.chunks)))
-        return [[Hit(self.chunks[j].doc_id, self.chunks[j].title, self.chunks[j].text, float(s))
-                 for s, j in zip(srow, jrow) if j >= 0] for srow, jrow in zip(scores, ids)]
+        return hits(self.chunks, self.rank(queries, k))
 
     def add(self, docs: list[Document], chunk_size: int, chunk_overlap: int) -> None:
         """Index more documents (e.g. ones published after a fine-tune) without a rebuild."""
         new = split_documents(docs, chunk_size, chunk_overlap)
-        self.index.add(embed(self.embedder, [_chunk_text(c) for c in new]))
+        self.index.add(embed(self.embedder, [chunk_text(c) for c in new]))
         self.chunks += new
 
 
@@ -83,7 +113,7 @@ def index_key(docs: list[Document], chunk_size: int, chunk_overlap: int, embedde
 
 def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, embedder_name: str,
                   embedder_path: str, cache_dir: Path, device: str,
-                  progress: Callable[[str, int], Callable[[int], None]] | None = None) -> tuple[Retriever, dict]:
+                  progress: Callable[[str, int], Callable[[int], None]] | None = None) -> tuple[DenseRetriever, dict]:
     """Return a retriever and a description; reuses the cached index when nothing it depends on changed."""
     import faiss
 
@@ -99,7 +129,7 @@ def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, emb
         t0 = time.perf_counter()
         chunks = split_documents(docs, chunk_size, chunk_overlap)
         step = progress("embedding chunks", len(chunks)) if progress else None
-        vecs = embed(embedder, [_chunk_text(c) for c in chunks], on_batch=step)
+        vecs = embed(embedder, [chunk_text(c) for c in chunks], on_batch=step)
         index = faiss.IndexFlatIP(vecs.shape[1])  # vectors are normalised: inner product = cosine
         index.add(vecs)
         with atomic_dir(target) as tmp:
@@ -112,4 +142,4 @@ def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, emb
         cached = False
     info = {"key": key, "chunks": len(chunks), "embedder": embedder_name, "cached": cached, "path": str(target),
             "build_s": build_s}
-    return Retriever(chunks, index, embedder), info
+    return DenseRetriever(chunks, index, embedder), info

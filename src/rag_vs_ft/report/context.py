@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from rag_vs_ft.config import RETRIEVAL_ARMS, TUNED_ARMS
 from rag_vs_ft.evaluation.cost import usd
 from rag_vs_ft.evaluation.harness import summarize
 from rag_vs_ft.evaluation.statistics import spread
 from rag_vs_ft.report.profiles import load_profile
 from rag_vs_ft.report.recommend import best_per_kind, recommend
 
-ARM_ORDER = ("prompt", "rag", "finetune", "finetune_rag")
 QUALITY_COLUMNS = [("answer_score", "answer score"), ("exact_match", "EM"), ("token_f1", "F1"),
                    ("rouge_l", "ROUGE-L"), ("string_similarity", "string sim."),
                    ("semantic_similarity", "semantic sim.")]
@@ -41,18 +39,18 @@ def primary_rows(rows: list[dict], primary_seed) -> tuple[list[dict], list[dict]
     return main, [r for r in rows if r.get("seed") not in (None, primary_seed)]
 
 
-def setup_seconds(meta: dict, arms: list[str]) -> dict[str, float]:
+def setup_seconds(meta: dict, arms: list[str], spec: dict[str, dict]) -> dict[str, float]:
     """One-off work before an arm can answer: building the index, training the adapter (mean over seeds)."""
     index_s = (meta.get("index", {}).get("build_s") or 0.0) + meta.get("freshness", {}).get("index_update_s", 0.0)
     runs = list(meta.get("finetune_runs", {}).values())
     train_s = sum(r["seconds"] for r in runs) / len(runs) if runs else 0.0
-    return {a: (index_s if a in RETRIEVAL_ARMS else 0.0) + (train_s if a in TUNED_ARMS else 0.0)
+    return {a: (index_s if spec[a]["uses_retrieval"] else 0.0) + (train_s if spec[a]["tuned"] else 0.0)
             for a in arms}
 
 
-def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int) -> list[dict]:
+def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int, tuned: list[str]) -> list[dict]:
     out = []
-    for arm in TUNED_ARMS:
+    for arm in tuned:
         per_seed = {s: [r for r in rows if r["arm"] == arm and r.get("seed") == s] for s in seeds}
         if len([s for s, rs in per_seed.items() if rs]) < 2:
             continue
@@ -81,15 +79,18 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     seed = cfg.get("seed", 0)
     main, extra = primary_rows(rows, meta.get("primary_seed"))
     summaries = summarize(main, resamples, seed)
-    arms = [a for a in ARM_ORDER if a in summaries] + [a for a in summaries if a not in ARM_ORDER]
+    spec = meta["arms"]  # registry order: candidates, then floors, then the ceiling
+    arms = [a for a in spec if a in summaries] + [a for a in summaries if a not in spec]
+    spec = {**{a: {"role": "candidate", "uses_retrieval": False, "tuned": False, "complexity": 9} for a in arms},
+            **spec}
     summaries = {a: summaries[a] for a in arms}
     price = cfg.get("cost", {}).get("usd_per_hour", 0.0)
-    setup_s = setup_seconds(meta, arms)
+    setup_s = setup_seconds(meta, arms, spec)
     setup_usd = {a: usd(s, price) for a, s in setup_s.items()}
     per_answer_usd = {a: usd(1 / summaries[a]["answers_per_s"], price) if summaries[a]["answers_per_s"] else 0.0
                       for a in arms}
     profile = load_profile(cfg.get("eval", {}).get("profile", "default"))
-    rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples)
+    rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples, arms=spec)
     training = meta.get("finetune")
     notes = []
     if training and training.get("note"):
@@ -118,8 +119,10 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     return {"meta": meta, "summaries": summaries, "arms": arms, "rec": rec, "notes": notes, "training": training,
             "machine_line": machine_line, "examples": examples, "kinds": kinds, "n_rows": len(rows),
             "quality_columns": QUALITY_COLUMNS, "grounding_columns": GROUNDING_COLUMNS, "judge_columns": judge_cols,
-            "criteria_columns": CRITERIA_COLUMNS, "fmt": fmt, "fmt_ci": fmt_ci, "best_per_kind": best_per_kind(main),
-            "seed_table": seed_table(rows, seeds, resamples, seed), "seeds": seeds, "extra_rows": len(extra),
+            "criteria_columns": CRITERIA_COLUMNS, "fmt": fmt, "fmt_ci": fmt_ci, "best_per_kind": best_per_kind([r for r in main if spec[r["arm"]]["role"] == "candidate"],
+                                           {a: v["complexity"] for a, v in spec.items()}),
+            "roles": {a: spec[a]["role"] for a in arms}, "arm_specs": spec,
+            "seed_table": seed_table(rows, seeds, resamples, seed, [a for a in arms if spec[a]["tuned"]]), "seeds": seeds, "extra_rows": len(extra),
             "freshness": freshness_table(main, arms), "cost_rows": cost_rows, "price": price,
             "runs": list(meta.get("finetune_runs", {}).values()), "forgetting": meta.get("forgetting"),
             "memory": meta.get("memory_estimate", [])}

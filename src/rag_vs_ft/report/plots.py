@@ -45,8 +45,14 @@ def metric_bars(summaries: dict[str, dict]) -> bytes:
 
 
 def quality_vs_latency(summaries: dict[str, dict], profile_scores: dict[str, float]) -> bytes:
+    """Candidates as points with their profile score; floors and the ceiling as horizontal lines to beat/reach."""
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for arm, s in summaries.items():
+        if arm not in profile_scores:  # a reference row: its latency means nothing, its score is the line
+            ax.axhline(s["answer_score"], ls=":", lw=1, color="grey")
+            ax.annotate(arm, (0, s["answer_score"]), xycoords=("axes fraction", "data"), fontsize=7, color="grey",
+                        textcoords="offset points", xytext=(2, 2))
+            continue
         lo, hi = _err(s, "answer_score")
         ax.errorbar(s["latency_p50_s"], s["answer_score"], yerr=[[lo], [hi]], fmt="o", capsize=3)
         ax.annotate(f"{arm} ({profile_scores[arm]:.2f})", (s["latency_p50_s"], s["answer_score"]),

@@ -16,14 +16,12 @@ import numpy as np
 from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap, paired_power, paired_statistic
 from rag_vs_ft.report.profiles import Profile, arm_constants, profile_score, question_criteria
 
-# Among arms the data cannot separate, the simpler one to operate wins: no training, then no index.
-OPERATING_COMPLEXITY = {"prompt": 0, "rag": 1, "finetune": 2, "finetune_rag": 3}
 COLUMNS = ("answer_score", "fabricated", "refused", "answerable", "fresh")
 
 
 @dataclass
 class Recommendation:
-    arm: str
+    arm: str | None  # None: no candidate beats the floors significantly
     profile: Profile
     n: int
     scores: dict[str, float]                       # profile score per arm
@@ -33,6 +31,8 @@ class Recommendation:
     pairwise: list[dict] = field(default_factory=list)  # every pair: profile-score and answer-score differences
     tied_with_leader: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    floors: dict[str, dict[str, PairedDiff]] = field(default_factory=dict)  # candidate -> floor -> answer-score diff
+    below_floor: list[str] = field(default_factory=list)  # candidates that do not beat every floor significantly
 
 
 def question_columns(rows: list[dict]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
@@ -57,32 +57,67 @@ def _scorer(profile: Profile, constants: dict[str, float]):
 
 
 def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, setup_usd: dict[str, float],
-              usd_per_answer: dict[str, float], seed: int = 0, resamples: int = 2000) -> Recommendation:
+              usd_per_answer: dict[str, float], seed: int = 0, resamples: int = 2000,
+              arms: dict[str, dict] | None = None) -> Recommendation:
+    """Rank the candidate arms (`arms`: run.json's description of every arm; all rows are candidates when it is
+    missing) by profile score; only a candidate that beats every floor significantly on answer score can be
+    recommended, and among those the data cannot separate from the leader the simplest to run wins."""
+    arms = arms or {a: {"role": "candidate", "complexity": 0} for a in {r["arm"] for r in rows}}
     qids, cols = question_columns(rows)
-    arms = list(cols)
-    consts = arm_constants({a: summaries[a]["latency_p50_s"] for a in arms}, setup_usd, usd_per_answer,
+    cands = [a for a in cols if arms.get(a, {}).get("role") == "candidate"]
+    floor_names = [a for a in cols if arms.get(a, {}).get("role") == "floor"]
+    complexity = {a: arms[a].get("complexity", 0) for a in cands}
+    consts = arm_constants({a: summaries[a]["latency_p50_s"] for a in cands}, setup_usd, usd_per_answer,
                            profile.queries)
     criteria = {a: {**{k: float(v[0]) for k, v in question_criteria(_one_row(cols[a])).items()}, **consts[a]}
-                for a in arms}
-    scores = {a: float(_scorer(profile, consts[a])(_one_row(cols[a]))[0]) for a in arms}
-    ranking = sorted(scores.items(), key=lambda kv: (-kv[1], OPERATING_COMPLEXITY.get(kv[0], 9)))
-    leader = ranking[0][0]
+                for a in cands}
+    scores = {a: float(_scorer(profile, consts[a])(_one_row(cols[a]))[0]) for a in cands}
+    ranking = sorted(scores.items(), key=lambda kv: (-kv[1], complexity[kv[0]]))
+    floors = {c: {f: paired_bootstrap(cols[c]["answer_score"], cols[f]["answer_score"], resamples, seed)
+                  for f in floor_names} for c in cands}
+    below = [c for c in cands if not all(d.low > 0 for d in floors[c].values())]
+    eligible = [a for a, _ in ranking if a not in below]
 
     def diff(a: str, b: str) -> PairedDiff:
         return paired_statistic(_scorer(profile, consts[a]), cols[a], _scorer(profile, consts[b]), cols[b],
                                 resamples, seed)
 
-    versus = {arm: diff(leader, arm) for arm, _ in ranking[1:]}
     pairwise = [{"a": a, "b": b, "profile": diff(a, b),
                  "answer_score": paired_bootstrap(cols[a]["answer_score"], cols[b]["answer_score"], resamples, seed),
                  "power": paired_power(cols[a]["answer_score"], cols[b]["answer_score"])}
                 for a, b in combinations([arm for arm, _ in ranking], 2)]
+    leader = eligible[0] if eligible else None
+    versus = {arm: diff(leader, arm) for arm in eligible[1:]} if leader else {}
     tied = [arm for arm, d in versus.items() if not d.significant]
-    choice = min([leader] + tied, key=lambda a: (OPERATING_COMPLEXITY.get(a, 9), summaries[a]["latency_p50_s"]))
+    choice = (min([leader] + tied, key=lambda a: (complexity[a], summaries[a]["latency_p50_s"])) if leader
+              else None)
     rec = Recommendation(arm=choice, profile=profile, n=len(qids), scores=scores, criteria=criteria,
-                         ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied)
-    rec.reasons = reasons(rec, summaries, leader)
+                         ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied, floors=floors,
+                         below_floor=below)
+    rec.reasons = reasons(rec, summaries, leader) if choice else no_winner(rec, summaries)
+    if choice and below:
+        rec.reasons.insert(1, f"Not ranked: {', '.join(below)} — no significant lead over every trivial answerer "
+                              f"({', '.join(floor_names)}) on {rec.n} questions.")
     return rec
+
+
+def no_winner(rec: Recommendation, summaries: dict[str, dict]) -> list[str]:
+    """Plain words when no approach beats a trivial answerer, with the numbers behind it."""
+    best = max(rec.scores, key=lambda a: summaries[a]["answer_score"]) if rec.scores else None
+    out = [f"No approach beats a trivial answerer on this corpus with this model: on {rec.n} questions no "
+           "candidate's answer score is significantly above every floor's."]
+    if best:
+        worst_gap = min(rec.floors[best].items(), key=lambda kv: kv[1].mean_diff, default=None)
+        if worst_gap:
+            f, d = worst_gap
+            out.append(f"Closest: {best} ({summaries[best]['answer_score']:.3f}) against the floor {f} "
+                       f"({summaries[f]['answer_score']:.3f}): difference {d.mean_diff:+.3f}, 95% CI "
+                       f"[{d.low:+.3f}, {d.high:+.3f}].")
+    out.append("Try a larger model (`model.name=...`), a larger test split (more questions) or better retrieval "
+               "settings before choosing an approach; see the floors and the oracle ceiling below.")
+    if note := too_small_note(rec.pairwise, rec.n):
+        out.append(note)
+    return out
 
 
 def _ci(summary: dict, key: str, pct: bool = False) -> str:
@@ -158,7 +193,7 @@ def too_small_note(pairwise: list[dict], n: int) -> str | None:
             f"{closest['a']} − {closest['b']} ({closest['answer_score'].mean_diff:+.3f}), would need {grow}.")
 
 
-def best_per_kind(rows: list[dict]) -> dict[str, tuple[str, float, int]]:
+def best_per_kind(rows: list[dict], complexity: dict[str, int]) -> dict[str, tuple[str, float, int]]:
     """For each question kind, the arm with the highest mean answer score (ties: the simpler arm)."""
     sums: dict[str, dict[str, list[float]]] = {}
     for r in rows:
@@ -166,6 +201,6 @@ def best_per_kind(rows: list[dict]) -> dict[str, tuple[str, float, int]]:
     out = {}
     for kind in sorted(sums):
         means = {arm: sum(v) / len(v) for arm, v in sums[kind].items()}
-        arm = min(means, key=lambda a: (-means[a], OPERATING_COMPLEXITY.get(a, 9)))
+        arm = min(means, key=lambda a: (-means[a], complexity.get(a, 9)))
         out[kind] = (arm, means[arm], len(sums[kind][arm]))
     return out

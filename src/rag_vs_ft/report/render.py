@@ -83,7 +83,7 @@ def rerender(run_dir: Path) -> None:
     if not rows:
         raise ReportError(f"{run_dir / 'results.jsonl'} holds no results")
     meta = json.loads((run_dir / "run.json").read_text())
-    if not {"primary_seed", "freshness", "judge"} <= set(meta):
-        raise ReportError(f"{run_dir} was written by an older rag-vs-ft without seeds, freshness and judge "
+    if not {"primary_seed", "freshness", "judge", "arms"} <= set(meta):
+        raise ReportError(f"{run_dir} was written by an older rag-vs-ft without seeds, freshness, judge and arm "
                           "records; re-run its command (cached answers are reused) to get a current report")
     render(run_dir, rows, meta)

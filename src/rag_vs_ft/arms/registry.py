@@ -1,0 +1,83 @@
+"""Every arm and reference row, registered in one place: the pipeline answers with what is registered, the
+harness scores it and the report shows it, by the spec's flags alone.
+
+An arm module ends with `register(ArmSpec(...))`; `registered()` imports every module of this package first (and
+the modules named in RAG_VS_FT_ARMS, comma-separated, for arms kept outside it), so a new approach — HyDE, a RAFT
+arm, a floor — is one module and its test, with no edit anywhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from rag_vs_ft.arms.base import Arm
+from rag_vs_ft.corpus.schema import Document, QAItem
+
+Role = Literal["candidate", "floor", "ceiling"]
+
+
+@dataclass
+class ArmInputs:
+    """What an arm may be built from. `generator` is None for arms that load no model."""
+
+    generator: object | None
+    retriever: object | None
+    top_k: int
+    few_shot: list[QAItem] = field(default_factory=list)
+    train: list[QAItem] = field(default_factory=list)  # train questions (a floor may learn a majority from them)
+    documents: dict[str, Document] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    name: str
+    role: Role  # candidate: could be deployed; floor: a trivial answerer to beat; ceiling: what is reachable
+    summary: str  # one line for the report
+    make: Callable[[ArmInputs], Arm]
+    uses_retrieval: bool = False  # needs the index; scored on retrieval metrics
+    tuned: bool = False  # answers with the fine-tuned adapter (one run per seed)
+    uses_model: bool = True  # loads the LLM
+    complexity: int = 0  # operating complexity: among candidates the data cannot separate, the simplest wins
+
+    def describe(self) -> dict:
+        """What the report needs to know about the arm, stored in run.json (a report re-renders without code)."""
+        return {"role": self.role, "summary": self.summary, "uses_retrieval": self.uses_retrieval,
+                "tuned": self.tuned, "uses_model": self.uses_model, "complexity": self.complexity}
+
+
+_REGISTRY: dict[str, ArmSpec] = {}
+_LOADED = False
+
+
+def register(spec: ArmSpec) -> ArmSpec:
+    if spec.name in _REGISTRY and _REGISTRY[spec.name] != spec:
+        raise ValueError(f"two arms are registered as {spec.name!r}")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def registered() -> dict[str, ArmSpec]:
+    """Every registered arm, candidates first (by complexity), then floors, then ceilings."""
+    global _LOADED
+    if not _LOADED:
+        import rag_vs_ft.arms as package
+
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+        for name in filter(None, (m.strip() for m in os.environ.get("RAG_VS_FT_ARMS", "").split(","))):
+            importlib.import_module(name)
+        _LOADED = True
+    order = {"candidate": 0, "floor": 1, "ceiling": 2}
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (order[kv[1].role], kv[1].complexity, kv[0])))
+
+
+def candidates() -> list[str]:
+    return [n for n, s in registered().items() if s.role == "candidate"]
+
+
+def references() -> list[str]:
+    return [n for n, s in registered().items() if s.role != "candidate"]

@@ -1,0 +1,43 @@
+"""The run's retrieval: build (or reuse) the dense index for every chunk size in play, pick the settings on the
+dev questions (`select`), and hand back the chosen retriever with what the report shows about the choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from rag_vs_ft.config import RetrievalConfig
+from rag_vs_ft.corpus.schema import Document
+from rag_vs_ft.index.registry import make_retriever
+from rag_vs_ft.index.retriever import DenseRetriever, Retriever, build_or_load
+from rag_vs_ft.index.select import Choice, select_retrieval
+
+
+def build_retrieval(rc: RetrievalConfig, docs: list[Document], dev: list[tuple[str, set[str]]], embedder_path: str,
+                    cache_dir: Path, device: str, progress: Callable | None = None, trust_remote_code: bool = False
+                    ) -> tuple[Retriever, DenseRetriever, dict, Choice]:
+    """(chosen retriever, its dense index, the index description, the choice with its grid)."""
+    auto = rc.mode == "auto"
+    sizes = list(dict.fromkeys(rc.grid_chunk_size)) if auto else [rc.chunk_size]
+    dense: dict[int, DenseRetriever] = {}
+    infos: dict[int, dict] = {}
+    for size in sizes:
+        dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, rc.embedder, embedder_path, cache_dir,
+                                                 device, progress)
+    cross_encoder = None
+    if rc.reranker:
+        from rag_vs_ft.index.rerank import load_cross_encoder
+
+        cross_encoder = load_cross_encoder(rc.reranker, device, trust_remote_code)
+
+    def make(mode: str, d: DenseRetriever):
+        return make_retriever(mode, d, cross_encoder)
+
+    if auto:
+        fallback = ("hybrid" if "hybrid" in rc.grid_modes else rc.grid_modes[0],
+                    rc.chunk_size if rc.chunk_size in dense else sizes[0], rc.top_k)
+        choice = select_retrieval(dense, dev, rc.grid_modes, sorted(set(rc.grid_top_k)), fallback, make)
+    else:
+        choice = Choice(rc.mode, rc.chunk_size, rc.top_k, False, f"set by retrieval.mode={rc.mode}", 0)
+    chosen = dense[choice.chunk_size]
+    return make(choice.mode, chosen), chosen, {**infos[choice.chunk_size], "sizes_built": sizes}, choice
