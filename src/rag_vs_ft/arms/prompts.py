@@ -17,7 +17,8 @@ CLOSED_BOOK_SYSTEM = (
 
 RAG_SYSTEM = (
     "You are a careful assistant. Answer the question in one short sentence using only the documents given. "
-    "Cite the id of the document you used in square brackets, as written before each document. "
+    "Cite the id of the document you used in square brackets, as written before each document; "
+    "a citation alone is not an answer, so always state the answer in words. "
     f"If the documents do not contain the answer, reply exactly: {REFUSAL}"
 )
 PROMPT_VERSION = stable_hash([CLOSED_BOOK_SYSTEM, RAG_SYSTEM])  # part of every cached answer's key
