@@ -93,18 +93,19 @@ def size_note(n_test: int, sd: float = PRIOR_PAIRED_SD, target: float = TARGET_D
             f"separating arms {target:.2f} apart needs about {need} test questions ({need - n_test} more)")
 
 
-def _contamination_errors(plan: QuestionPlan, domain: str) -> list[str]:
+def _contamination(plan: QuestionPlan, domain: str) -> tuple[int, list[str]]:
+    """How many test questions occur in a training row or few-shot example, and the error naming them."""
     seen = [q for q in plan.splits["train"] + plan.splits["dev"] + plan.few_shot]
     texts = [t for q in seen for t in (q.question, q.answer)]
     owners = [q for q in seen for _ in (0, 1)]
     found = contamination_sources(plan.splits["test"], texts)
     if not found:
-        return []
+        return 0, []
     shown = "; ".join(f"test {t.id} {t.question!r} occurs in {owners[i].split} {owners[i].id}"
                       for t, i in found[:5])
-    return [f"{len(found)} test question(s) appear in training data or examples: {shown}"
-            f"{' …' if len(found) > 5 else ''}. Fix: drop or reword those rows in qa.jsonl (or regenerate "
-            f"synthetic ones with `rag-vs-ft domain synth {domain} --replace`)"]
+    return len(found), [f"{len(found)} test question(s) appear in training data or examples: {shown}"
+                        f"{' …' if len(found) > 5 else ''}. Fix: drop or reword those rows in qa.jsonl (or "
+                        f"regenerate synthetic ones with `rag-vs-ft domain synth {domain} --replace`)"]
 
 
 def check_questions(questions: list[QAItem], documents: list[Document], cfg: RunConfig,
@@ -138,8 +139,7 @@ def check_questions(questions: list[QAItem], documents: list[Document], cfg: Run
     c.facts["duplicate_questions"] = len(dups)
     if dups:  # the split keeps identical questions together, so they cannot leak: a warning only
         c.warnings.append(f"{len(dups)} questions share their text with another: {', '.join(dups[:8])}")
-    leaks = _contamination_errors(plan, cfg.domain)
-    c.facts["contaminated_test_questions"] = int(leaks[0].split()[0]) if leaks else 0
+    c.facts["contaminated_test_questions"], leaks = _contamination(plan, cfg.domain)
     c.errors += leaks
     in_docs = contamination_sources(test, [d.text for d in documents])
     if in_docs:
