@@ -62,3 +62,14 @@ def test_blocks_read_wrapped_questions_setext_titles_and_skip_code():
     assert ("heading", ["How do I configure the agent so that it keeps working when the network drops?"]) in got
     assert ("heading", ["First synchronisation of a folder"]) in got
     assert not any("not a heading" in " ".join(lines) for _, lines in got)
+
+
+def test_numbered_faq_headings_lose_their_section_number():
+    from rag_vs_ft.synth.extractive import extract_pairs
+    from rag_vs_ft.synth.filters import SourceChunk, rejection
+
+    text = ("## 1.1 What is the Tarn sync tool?\n\nTarn is a tool that copies a folder to a remote store.\n\n"
+            "## 1.2. Where can I get it?\n\nYou can download it from the release page of the project.\n")
+    pairs = extract_pairs(SourceChunk("d#0", "d", "T", text))
+    assert [p.question for p in pairs] == ["What is the Tarn sync tool?", "Where can I get it?"]
+    assert all(rejection(p, []) is None for p in pairs)

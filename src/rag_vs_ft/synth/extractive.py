@@ -23,7 +23,8 @@ _UNDERLINE = re.compile(r"^([=\-~^*+#])\1{2,}$")
 _ENUM = re.compile(r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[-*•+])\s+")
 _NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s+")
 _INLINE_ENUM = re.compile(r"(?<=[.;:])\s+(?=\(?\d{1,3}[.)]\s+\S)")  # "... 22. 3. The controller" in flattened text
-_LEAD = re.compile(r"^(?:q\d*|question|a|answer)\s*[:.)]\s*|^\d+(?:\.\d+)*[.)]\s+", re.IGNORECASE)
+# "Q:", "Answer.", and section numbers "2.", "3)", "1.1", "2.3.4." before a heading or an item
+_LEAD = re.compile(r"^(?:q\d*|question|a|answer)\s*[:.)]\s*|^\d+(?:\.\d+)*[.)]\s+|^\d+(?:\.\d+)+\s+", re.IGNORECASE)
 _QUOTED = r"[\"'‘“`]{1,2}(?P<term>[^\"'’”`]{1,60}?)[\"'’”`]{1,2}"
 _PLAIN = r"(?P<plain>[A-Z][\w-]*(?:\s+[\w-]+){0,3}?)"
 _MEANS = re.compile(rf"^(?:{_QUOTED}|{_PLAIN})\s*,?\s+(?:means|is defined as|refers to|denotes)\s+(?P<defn>.+)$")
