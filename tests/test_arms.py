@@ -34,3 +34,19 @@ def test_floors_answer_as_specified():
                     for _ in queries]
     got = Extractive(OneHit()).answer(test[1:2])[0]
     assert got.answer == "The controller must notify the authority." and got.retrieved_ids == ["d"]
+
+
+def test_few_shot_count_is_chosen_on_dev_only_and_ties_go_to_fewer_examples():
+    from rag_vs_ft.tuning import choose_few_shot
+
+    train = [_q(i, f"Does licence {i} allow use?", "Yes.") for i in range(8)]
+    dev = [_q(10 + i, f"Does licence {10 + i} allow use?", "Yes.") for i in range(4)]
+    seen = []
+
+    def answer(examples, questions):  # more than two examples teach it the answer style
+        seen.append([q.id for q in questions])
+        return ["Yes." if len(examples) > 2 else "I think so." for _ in questions]
+
+    n, rows = choose_few_shot([0, 3, 6], train, dev, answer)
+    assert n == 3 and [r["few_shot"] for r in rows] == [0, 3, 6] and rows[1]["dev_answer_score"] == 1.0
+    assert all(ids == [q.id for q in dev] for ids in seen)  # only dev questions were ever answered

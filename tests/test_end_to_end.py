@@ -17,7 +17,7 @@ from rag_vs_ft.report.context import primary_rows
 SECRET = "sk-e2e-NEVER-WRITE-ME-91c2"
 
 SLICE = ["eval.limit=6", "finetune.max_steps=2", "finetune.eval_every=1", "model.max_new_tokens=24",
-         "eval.bootstrap_resamples=500"]
+         "eval.bootstrap_resamples=500", "eval.few_shot_dev=8"]
 
 
 def readme_run_command() -> list[str]:
@@ -108,6 +108,8 @@ def test_report_has_all_arms_and_metrics(run_dir):
                     "### What fine-tuning would need (estimate)", "7B reference",
                     "## Retrieval, chosen on the dev split"):
         assert section in report, section
+    assert meta["few_shot"]["selected"] and [r["few_shot"] for r in meta["few_shot"]["grid"]] == [0, 3, 6]
+    assert len(meta["few_shot_ids"]) == meta["few_shot"]["chosen"]  # the prompt arm used the chosen count
     grid = meta["retrieval"]["grid"]  # every mode x top_k x chunk size, scored on dev only
     assert meta["retrieval"]["selected"] and len(grid) == 3 * 3 * 2 and meta["retrieval"]["n_dev"] >= 5
     chosen = max(r["recall"] for r in grid)

@@ -98,10 +98,20 @@ class EvalConfig(_Strict):
     arms: list[str] | None = Field(None, description="candidate arms to compare (default: every registered one)")
     references: list[str] | None = Field(None, description="floors and ceiling shown beside them (default: all; "
                                          "[] for none)")
-    few_shot: int = Field(3, ge=0, le=20)
+    few_shot: int | None = Field(None, ge=0, le=20, description="examples in the prompt arm (default: chosen "
+                                 "from few_shot_grid on the dev questions)")
+    few_shot_grid: list[int] = Field([0, 3, 6], min_length=1)
+    few_shot_dev: int = Field(40, ge=1, description="dev questions the few-shot choice is scored on at most")
     profile: str = Field("default", description="decision profile: a name in evals/profiles/ or a YAML path")
     bootstrap_resamples: int = Field(2000, ge=100, le=100000)
     forgetting: bool = Field(True, description="answer evals/general_qa.jsonl with the base and fine-tuned model")
+
+    @field_validator("few_shot_grid")
+    @classmethod
+    def _grid_in_range(cls, v: list[int]) -> list[int]:
+        if any(not 0 <= n <= 20 for n in v):
+            raise ValueError("few_shot_grid values must be between 0 and 20")
+        return sorted(set(v))
 
     @field_validator("arms", "references")
     @classmethod

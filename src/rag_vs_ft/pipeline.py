@@ -180,6 +180,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     from rag_vs_ft.models.resolve import embedder_path, generator_path
     from rag_vs_ft.report.profiles import load_profile
     from rag_vs_ft.report.render import write_report
+    from rag_vs_ft.tuning import few_shot_stage
 
     from transformers.utils import logging as hf_logging
 
@@ -248,6 +249,11 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                     gc.collect()  # the 4-bit training model must not linger beside the answering models
             meta["finetune"] = asdict(trainings[seeds[0]])
             meta["finetune_runs"] = {str(s): asdict(t) for s, t in trainings.items()}
+        few_shot_arm = next((s for s in specs.values() if s.uses_few_shot), None)
+        if few_shot_arm:  # its example count is chosen on dev questions, before any test question is answered
+            with ui.stage("few-shot"):
+                few_shot, meta["few_shot"] = few_shot_stage(cfg, few_shot_arm, base_path, dtype, device, train_qa,
+                                                            dev_qa, meta["model"], cfg.cache_dir)
         semantic = semantic_similarity_metric(dense.embedder)
         evidence = Evidence({d.id: d.text for d in domain.documents})
         expected = [q.id for q in test]

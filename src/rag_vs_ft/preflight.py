@@ -64,7 +64,9 @@ def plan_questions(questions: list[QAItem], cfg: RunConfig) -> QuestionPlan:
     withheld = withheld_documents(splits["test"], cfg.freshness.share, cfg.seed)
     train_qa = [q for q in splits["train"] if not cites_any(q, withheld)]
     dev_qa = [q for q in splits["dev"] if not cites_any(q, withheld)]
-    return QuestionPlan(splits, withheld, train_qa, dev_qa, few_shot_examples(train_qa, cfg.eval.few_shot))
+    # with the count chosen on dev later, check the most examples it can choose (smaller counts are prefixes)
+    most = cfg.eval.few_shot if cfg.eval.few_shot is not None else max(cfg.eval.few_shot_grid)
+    return QuestionPlan(splits, withheld, train_qa, dev_qa, few_shot_examples(train_qa, most))
 
 
 def unsupported_answers(questions: list[QAItem], docs_by_id: dict[str, str]) -> list[tuple[str, float]]:

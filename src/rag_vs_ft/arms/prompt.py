@@ -18,4 +18,4 @@ class PromptArm(GenerationArm):
 
 
 register(ArmSpec("prompt", "candidate", "system prompt + few-shot examples from the train split, no corpus access",
-                 lambda i: PromptArm(i.generator, i.few_shot), complexity=0))
+                 lambda i: PromptArm(i.generator, i.few_shot), uses_few_shot=True, complexity=0))
