@@ -48,10 +48,13 @@ def load_embedder(path: str, device: str):
     return SentenceTransformer(path, device=device)
 
 
-def embed(model, texts: list[str], batch_size: int = 64, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+def embed(model, texts: list[str], batch_size: int = 64, on_batch: Callable[[int], None] | None = None,
+          step: int = 1024) -> np.ndarray:
+    """Normalised embeddings. Texts go to `encode` `step` at a time (it sorts each call by length, so bigger calls
+    pad less; progress is reported per call)."""
     parts = []
-    for start in range(0, len(texts), batch_size):
-        batch = texts[start:start + batch_size]
+    for start in range(0, len(texts), step):
+        batch = texts[start:start + step]
         parts.append(model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False))
         if on_batch:
