@@ -150,3 +150,12 @@ def test_only_an_arm_that_beats_the_floors_is_recommended():
     none = _recommend(_rows({"prompt": floor, "rag": floor[::-1], "always-refuse": floor}))
     assert none.arm is None and none.below_floor == ["prompt", "rag"]
     assert none.reasons[0].startswith("No approach beats a trivial answerer")
+
+
+def test_an_arm_below_the_floors_is_never_the_one_the_choice_is_compared_with():
+    floor = [1.0] * 15 + [0.0] * 15
+    rows = _rows({"rag": [1.0] * 20 + [0.0] * 10, "prompt": [1.0] * 17 + [0.0] * 13, "always-refuse": floor})
+    rec = _recommend(rows)
+    rag_vs_prompt = rec.pairwise[0]["answer_score"]
+    assert rec.arm == "rag" and rec.below_floor == ["prompt"] and not rag_vs_prompt.significant
+    assert not any("answer score alone" in r for r in rec.reasons)

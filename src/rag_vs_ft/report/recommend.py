@@ -144,8 +144,9 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
         out.append(f"Under the `{p.name}` profile {leader} scores highest ({rec.scores[leader]:.3f}), but the data "
                    f"cannot separate it from {choice} ({rec.scores[choice]:.3f}; difference {d.mean_diff:+.3f}, 95% CI "
                    f"[{d.low:+.3f}, {d.high:+.3f}] on {n} questions), and {choice} is simpler to run.")
-    close = [p["b"] if p["a"] == choice else p["a"] for p in rec.pairwise
-             if choice in (p["a"], p["b"]) and not p["answer_score"].significant]
+    close = [p["b"] if p["a"] == choice else p["a"] for p in rec.pairwise  # among the arms that beat the floors
+             if choice in (p["a"], p["b"]) and not p["answer_score"].significant
+             and not {p["a"], p["b"]} & set(rec.below_floor)]
     if close:  # a profile lead can rest on latency or cost alone: say so
         out.append(f"On answer score alone the data cannot separate {choice} from {', '.join(close)} on {n} "
                    "questions; the profile's other criteria decide.")
