@@ -25,12 +25,13 @@ _USE_TO = re.compile(r"^(?:You\s+(?:can|may|should)\s+(?:also\s+)?use|Use)\s+(?P
 _CAN_BE = re.compile(r"^(?P<subj>(?:The\s+|A\s+|An\s+)?[`\"]?[\w.()`\"'-]+(?:\s+[\w.()`\"'-]+){0,4}?)\s+(?P<modal>can|may|should|must)"
                      r"\s+be\s+(?P<verb>[a-z]+ed|[a-z]+en|set|run|put|read|built|found|made|kept|sent|split)\s+"
                      r"(?:by|with|using|through|via|in|from|as)\s+\S.+$")
+_NOUN_PHRASE = r"[`\"]?[\w.()`\"'/-]+(?:\s+[\w.()`\"'/-]+){0,4}?"  # a subject of one to five words, code allowed
 _ACTION_VERBS = ("provide return support contain require include allow let enable store create accept take produce "
                  "define describe control specify handle manage generate remove install print display convert check "
                  "read write send raise open close hold list show mean determine").split()
-_FACT = re.compile(r"^(?P<subj>(?:The\s+|A\s+|An\s+|Each\s+|Every\s+)?[`\"]?[\w.()`\"'/-]+(?:\s+[\w.()`\"'/-]+){0,4}?)\s+"
+_FACT = re.compile(rf"^(?P<subj>(?:The\s+|A\s+|An\s+|Each\s+|Every\s+)?{_NOUN_PHRASE})\s+"
                    rf"(?P<verb>(?:{'|'.join(_ACTION_VERBS)})(?:s|es)?)\s+(?P<rest>\S.+)$")
-_USED_FOR = re.compile(r"^(?P<subj>(?:The\s+|A\s+|An\s+)?[`\"]?[\w.()`\"'/-]+(?:\s+[\w.()`\"'/-]+){0,4}?)\s+(?P<be>is|are)"
+_USED_FOR = re.compile(rf"^(?P<subj>(?:The\s+|A\s+|An\s+)?{_NOUN_PHRASE})\s+(?P<be>is|are)"
                        r"\s+(?:mainly\s+|mostly\s+|typically\s+|often\s+)?used\s+(?:to|for)\s+\S.+$")
 _NOT_SUBJECT = set("it this that these those they there here which what he she we you i one each such both all some "
                    "most many none either neither another other its their our your his her if when while".split())
