@@ -45,8 +45,8 @@ def test_few_shot_count_is_chosen_on_dev_only_and_ties_go_to_fewer_examples():
 
     def answer(examples, questions):  # more than two examples teach it the answer style
         seen.append([q.id for q in questions])
-        return ["Yes." if len(examples) > 2 else "I think so." for _ in questions]
+        return ["Yes." if len(examples) > 2 else "I am not sure." for _ in questions]
 
     n, rows = choose_few_shot([0, 3, 6], train, dev, answer)
-    assert n == 3 and [r["few_shot"] for r in rows] == [0, 3, 6] and rows[1]["dev_answer_score"] == 1.0
+    assert n == 3 and [r["few_shot"] for r in rows] == [0, 3, 6] and rows[1]["dev_headline"] == 1.0
     assert all(ids == [q.id for q in dev] for ids in seen)  # only dev questions were ever answered

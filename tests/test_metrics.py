@@ -100,20 +100,21 @@ def test_paired_bootstrap_rejects_unpaired():
 def test_summary_rates():
     rows = [
         {"answerable": True, "kind": "a", "refused": 1.0, "exact_match": 0.0, "token_f1": 0.0, "latency_s": 1.0,
-         "answer_score": 0.0, "fabricated": 0.0,
+         "answer_score": 0.0, "fabricated": 0.0, "headline": 0.0, "credit": 0.0, "correct": 0.0,
          "prompt_tokens": 10, "generated_tokens": 5, "context_recall": 1.0, "context_precision": 0.5},
         {"answerable": True, "kind": "a", "refused": 0.0, "exact_match": 1.0, "token_f1": 1.0, "latency_s": 3.0,
-         "answer_score": 1.0, "fabricated": 1.0,
+         "answer_score": 1.0, "fabricated": 1.0, "headline": 1.5, "credit": 1.0, "correct": 1.0,
          "prompt_tokens": 20, "generated_tokens": 5, "context_recall": 0.0, "context_precision": 0.0},
         {"answerable": False, "kind": "u", "refused": 1.0, "exact_match": 1.0, "token_f1": 1.0, "latency_s": 2.0,
-         "answer_score": 1.0, "fabricated": 0.0,
+         "answer_score": 1.0, "fabricated": 0.0, "headline": 0.0, "credit": 1.0, "correct": 1.0,
          "prompt_tokens": 30, "generated_tokens": 5},
     ]
     s = summarize_arm(rows)
     assert s["wrong_refusal_rate"] == 0.5 and s["refusal_rate_unanswerable"] == 1.0
     assert s["exact_match"] == pytest.approx(2 / 3) and s["context_recall"] == 0.5
     assert s["latency_p50_s"] == 2.0 and s["prompt_tokens_mean"] == 20
-    assert s["by_kind"]["u"]["n"] == 1
+    assert s["by_kind"]["u"]["n"] == 1 and s["by_kind"]["a"]["correct"] == 0.5
+    assert s["headline"] == pytest.approx(0.5)  # the weighted credits' mean
     assert s["fabrication_rate"] == pytest.approx(1 / 3) and s["fabrication_rate_unanswerable"] == 0.0
     low, high = s["ci"]["exact_match"]
     assert 0.0 <= low < 2 / 3 < high <= 1.0  # every mean carries its bootstrap interval

@@ -6,7 +6,8 @@ import pytest
 from rag_vs_ft.evaluation.harness import summarize
 from rag_vs_ft.report.profiles import (ProfileError, Weights, arm_constants, list_profiles, load_profile,
                                        profile_score, question_criteria)
-from rag_vs_ft.report.recommend import best_per_kind, recommend
+from rag_vs_ft.report.kinds import best_per_kind, kind_versus
+from rag_vs_ft.report.recommend import recommend
 
 FREE = {"prompt": 0.0, "rag": 0.0, "finetune": 0.0}
 
@@ -18,6 +19,7 @@ def _rows(scores: dict[str, list[float]], kinds: list[str] | None = None, fabric
         for i, v in enumerate(vals):
             rows.append({"arm": arm, "question_id": f"q{i}", "kind": (kinds or ["k"] * len(vals))[i],
                          "answerable": True, "exact_match": v, "token_f1": v, "answer_score": v, "rouge_l": v,
+                         "headline": v, "credit": v, "correct": v,
                          "string_similarity": v, "refused": 0.0, "fresh": float(i in fresh),
                          "fabricated": (fabricated or {}).get(arm, 0.0),
                          "latency_s": 1.0 + (arm == "rag"), "prompt_tokens": 10, "generated_tokens": 5})
@@ -58,7 +60,7 @@ def test_a_profile_file_path_works(tmp_path):
 
 
 def test_question_criteria_known_values():
-    cols = {"answer_score": np.array([1.0, 0.5, 0.0, 1.0]), "fabricated": np.array([0.0, 1.0, 0.0, 0.0]),
+    cols = {"headline": np.array([1.0, 0.5, 0.0, 1.0]), "credit": np.array([1.0, 0.5, 0.0, 1.0]), "fabricated": np.array([0.0, 1.0, 0.0, 0.0]),
             "refused": np.array([0.0, 0.0, 1.0, 1.0]), "answerable": np.array([1.0, 1.0, 0.0, 1.0]),
             "fresh": np.array([0.0, 1.0, 0.0, 0.0])}
     c = question_criteria(cols)
@@ -83,11 +85,10 @@ def test_latency_and_cost_relative_to_the_best_arm():
 def test_clear_winner_is_recommended():
     rows = _rows({"prompt": [0.0] * 30, "rag": [1.0] * 27 + [0.0] * 3})
     rec = _recommend(rows)
-    assert rec.arm == "rag" and rec.tied_with_leader == []
-    assert rec.versus["prompt"].significant
-    assert "excludes zero" in rec.reasons[0] and "`default` profile" in rec.reasons[0]
-    assert not any("answer score alone" in r for r in rec.reasons)
-    assert len(rec.pairwise) == 1 and rec.pairwise[0]["answer_score"].significant
+    assert rec.arm == "rag" and rec.tied_with_leader == [] and rec.dominated["prompt"][0] == "rag"
+    assert "dominated by no other arm" in rec.reasons[0] and "`default` profile" in rec.reasons[0]
+    assert not any("correct answers alone" in r for r in rec.reasons)
+    assert len(rec.pairwise) == 1 and rec.pairwise[0]["headline"].significant
 
 
 def test_tie_goes_to_the_simpler_arm_and_says_so():
@@ -96,7 +97,7 @@ def test_tie_goes_to_the_simpler_arm_and_says_so():
     assert rec.ranking[0][0] == "rag"
     assert rec.arm == "prompt" and rec.tied_with_leader == ["prompt"]
     assert "cannot separate" in rec.reasons[0]
-    assert "On answer score alone the data cannot separate prompt from rag" in rec.reasons[1]
+    assert "On correct answers alone the data cannot separate prompt from rag" in rec.reasons[1]
 
 
 def test_the_profile_changes_the_decision():
@@ -122,6 +123,14 @@ def test_best_per_kind():
     assert best_per_kind(rows, {"prompt": 0, "rag": 1}) == {"a": ("prompt", 1.0, 2), "b": ("rag", 1.0, 2)}
 
 
+def test_kind_versus_compares_within_each_kind():
+    kinds = ["article"] * 30 + ["license"] * 30
+    rows = _rows({"prompt": [0.0] * 30 + [1.0] * 30, "rag": [1.0] * 25 + [0.0] * 5 + [1.0] * 30}, kinds=kinds)
+    out = kind_versus(rows, "prompt", ["rag"], resamples=500)
+    assert out["article"]["rag"].mean_diff == pytest.approx(25 / 30) and out["article"]["rag"].significant
+    assert out["license"]["rag"].mean_diff == 0.0 and not out["license"]["rag"].significant
+
+
 def test_report_says_how_many_questions_would_separate_close_arms():
     from rag_vs_ft.report.recommend import too_small_note
 
@@ -130,7 +139,7 @@ def test_report_says_how_many_questions_would_separate_close_arms():
     b = [float(np.clip(x + d, 0, 1)) for x, d in zip(a, rng.normal(0, 0.3, 20))]  # the same arm, noisier
     rec = _recommend(_rows({"prompt": a, "rag": b}))
     pair = rec.pairwise[0]
-    assert not pair["answer_score"].significant
+    assert not pair["headline"].significant
     note = too_small_note(rec.pairwise, rec.n)
     assert note and f"{pair['power'].needed:,} test questions" in note and "20 questions" in note
     assert note in rec.reasons
@@ -156,6 +165,29 @@ def test_an_arm_below_the_floors_is_never_the_one_the_choice_is_compared_with():
     floor = [1.0] * 15 + [0.0] * 15
     rows = _rows({"rag": [1.0] * 20 + [0.0] * 10, "prompt": [1.0] * 17 + [0.0] * 13, "always-refuse": floor})
     rec = _recommend(rows)
-    rag_vs_prompt = rec.pairwise[0]["answer_score"]
+    rag_vs_prompt = rec.pairwise[0]["headline"]
     assert rec.arm == "rag" and rec.below_floor == ["prompt"] and not rag_vs_prompt.significant
-    assert not any("answer score alone" in r for r in rec.reasons)
+    assert not any("correct answers alone" in r for r in rec.reasons)
+
+
+def test_dominance_comes_before_simplicity():
+    # prompt and rag are equally often correct, but prompt fabricates in 70 % of its answers and rag in 25 %:
+    # the simpler prompt is not recommended. prompt refuses the one unanswerable question and rag does not:
+    # shown, but one question decides nothing.
+    n = 60
+    correct = [1.0] * 30 + [0.0] * 30
+    rows = _rows({"prompt": correct, "rag": correct, "always-refuse": [0.0] * n})
+    for r in rows:
+        i = int(r["question_id"][1:])
+        if r["arm"] == "prompt":
+            r["fabricated"] = float(i % 10 < 7)
+        elif r["arm"] == "rag":
+            r["fabricated"] = float(i % 4 == 0)
+        if i == n - 1:
+            r["answerable"] = False
+            r["refused"] = float(r["arm"] in ("prompt", "always-refuse"))
+    rec = _recommend(rows, "accuracy-first")
+    assert rec.arm == "rag" and list(rec.dominated) == ["prompt"]
+    assert any(r.startswith("rag dominates prompt: significantly better on no fabrication") for r in rec.reasons)
+    assert rec.n_unanswerable == 1
+    assert any("Only 1 unanswerable test question(s)" in r for r in rec.reasons)

@@ -87,7 +87,7 @@ def _print_summary(run_dir: Path) -> None:
     meta = json.loads((run_dir / "run.json").read_text())
     rows, _ = primary_rows(read_jsonl(run_dir / "results.jsonl"), meta.get("primary_seed"))
     table = Table(title=f"rag-vs-ft — {run_dir}  (mean [95% CI])")
-    columns = [("answer_score", "answer score"), ("fabrication_rate", "fabrication"),
+    columns = [("headline", "correct"), ("answer_score", "answer score"), ("fabrication_rate", "fabrication"),
                ("refusal_rate_unanswerable", "refusal (unans.)"), ("wrong_refusal_rate", "wrong refusal"),
                ("latency_p50_s", "p50 s")]
     table.add_column("arm")

@@ -78,7 +78,11 @@ class FinetuneConfig(_Strict):
     patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping")
     doc_chunk_chars: int = Field(900, ge=100, description="documents are cut into pieces this long")
     target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-    seeds: list[int] = Field([0, 1], min_length=1, description="one adapter per seed; the report shows the spread")
+    seeds: list[int] | None = Field(None, min_length=1, description="one adapter per seed; the report shows the "
+                                    "spread (default: [0] on CPU, where a seed costs minutes; [0, 1, 2] on a GPU)")
+
+    def seed_list(self, device: str) -> list[int]:
+        return list(dict.fromkeys(self.seeds)) if self.seeds else ([0, 1, 2] if device == "cuda" else [0])
 
 
 class SplitConfig(_Strict):

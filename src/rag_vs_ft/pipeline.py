@@ -101,14 +101,14 @@ def answer_with(spec, cfg: RunConfig, base_path: str, dtype, device: str, adapte
     """Build the registered arm (loading the base model, with the adapter merged when the arm is tuned, only if
     it uses a model), answer the questions, free the model."""
     from rag_vs_ft.arms.registry import ArmInputs
-    from rag_vs_ft.models.generator import ChatGenerator, load_generator
+    from rag_vs_ft.models.generator import open_generator
 
     if spec.tuned != (adapter_dir is not None):
         raise PipelineError(f"arm {spec.name!r}: adapter {'missing' if adapter_dir is None else 'unexpected'}")
     gen = None
     if spec.uses_model:
-        model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter_dir)
-        gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
+        gen = open_generator(base_path, dtype, device, cfg.model.max_new_tokens, cfg.model.batch_size,
+                             cfg.model.trust_remote_code, adapter_dir)
     return spec.make(ArmInputs(generator=gen, **inputs)).answer(test, on_batch=advance)  # model freed on return
 
 
@@ -125,7 +125,7 @@ def memory_bill(base_path: str, cfg: RunConfig) -> list[dict]:
 def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainings: dict, meta: dict, ui: UI) -> dict:
     """Answer the general-knowledge set with the base model and every fine-tuned model; summarise the change."""
     from rag_vs_ft.evaluation.forgetting import MAX_NEW_TOKENS, SYSTEM, forgetting_summary, load_general_qa, messages
-    from rag_vs_ft.models.generator import ChatGenerator, load_generator
+    from rag_vs_ft.models.generator import open_generator
 
     items = load_general_qa()
     answers: dict[str, list[str]] = {}
@@ -135,8 +135,8 @@ def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainin
                            "device": meta["device"], "prompt": [SYSTEM, MAX_NEW_TOKENS]})
 
         def produce(adapter=adapter, label=label) -> list[ArmAnswer]:
-            model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code, adapter)
-            gen = ChatGenerator(model, tok, MAX_NEW_TOKENS, cfg.model.batch_size)
+            gen = open_generator(base_path, dtype, device, MAX_NEW_TOKENS, cfg.model.batch_size,
+                                 cfg.model.trust_remote_code, adapter)
             outs = gen.generate([messages(i) for i in items], ui.bar(f"general QA: {label}", len(items)))
             return [ArmAnswer(i.id, g.text, g.latency_s, g.prompt_tokens, g.generated_tokens)
                     for i, g in zip(items, outs)]
@@ -201,7 +201,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     run_dir = run_dir_for(cfg, config_hash)
     device = pick_device()
     dtype = pick_dtype(cfg.model.dtype, device)
-    seeds = list(dict.fromkeys(cfg.finetune.seeds))
+    seeds = cfg.finetune.seed_list(device)
     specs = {name: registered()[name] for name in cfg.eval.arm_names()}
     meta: dict = {"config": json.loads(cfg.model_dump_json()), "config_hash": config_hash, "device": device,
                   "dtype": str(dtype).replace("torch.", ""), "machine": machine_info(), "packages": package_versions(),

@@ -1,8 +1,8 @@
 """Choices made on the dev split before any test question is answered: the prompt arm's few-shot count.
 
 Each count in `eval.few_shot_grid` answers the same dev questions (kinds interleaved, at most
-`eval.few_shot_dev`) with the prompt arm; the count with the best mean answer score wins, a tie going to fewer
-examples (a shorter prompt). The examples are always the same round-robin prefix of the train split, so a count
+`eval.few_shot_dev`) with the prompt arm; the count with the best headline (share of correct answers, as the
+report computes it) wins, a tie going to fewer examples (a shorter prompt). The examples are always the same round-robin prefix of the train split, so a count
 is all that is chosen.
 """
 
@@ -14,11 +14,10 @@ from typing import Callable
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.corpus.splits import few_shot_examples, interleave_kinds
-from rag_vs_ft.evaluation.harness import answer_score
-from rag_vs_ft.evaluation.metrics import answer_metrics
+from rag_vs_ft.evaluation.correctness import headline_score
 from rag_vs_ft.store import atomic_write_json, stable_hash
 
-TIE = 0.005  # mean answer scores this close count as equal
+TIE = 0.005  # headlines this close count as equal
 
 
 def dev_slice(dev: list[QAItem], limit: int) -> list[QAItem]:
@@ -27,16 +26,14 @@ def dev_slice(dev: list[QAItem], limit: int) -> list[QAItem]:
 
 def choose_few_shot(grid: list[int], train: list[QAItem], dev: list[QAItem],
                     answer: Callable[[list[QAItem], list[QAItem]], list[str]]) -> tuple[int, list[dict]]:
-    """(chosen count, one row per count with its mean dev answer score). `answer(examples, questions)` returns
-    the prompt arm's answers; only dev questions are ever passed to it."""
+    """(chosen count, one row per count with its dev headline). `answer(examples, questions)` returns the
+    prompt arm's answers; only dev questions are ever passed to it."""
     rows = []
     for n in grid:
         texts = answer(few_shot_examples(train, n), dev)
-        scores = [answer_score(m["exact_match"], m["token_f1"])
-                  for m in (answer_metrics(t, q.answer, q.answerable) for t, q in zip(texts, dev))]
-        rows.append({"few_shot": n, "dev_answer_score": round(sum(scores) / max(1, len(scores)), 4), "n": len(dev)})
-    best = max(r["dev_answer_score"] for r in rows)
-    chosen = min(r["few_shot"] for r in rows if r["dev_answer_score"] >= best - TIE)
+        rows.append({"few_shot": n, "dev_headline": round(headline_score(texts, dev), 4), "n": len(dev)})
+    best = max(r["dev_headline"] for r in rows)
+    chosen = min(r["few_shot"] for r in rows if r["dev_headline"] >= best - TIE)
     return chosen, rows
 
 
@@ -57,7 +54,7 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
     if not dev:
         n = max(grid)
         return few_shot_examples(train, n), {"chosen": n, "selected": False, "reason": "no dev questions"}
-    key = stable_hash({"model": model_meta, "dtype": str(dtype), "device": device, "prompts": PROMPT_VERSION,
+    key = stable_hash({"metric": "headline", "model": model_meta, "dtype": str(dtype), "device": device, "prompts": PROMPT_VERSION,
                        "settings": cfg.model_dump(include={"model"}), "grid": grid,
                        "dev": [(q.id, q.question, q.answer) for q in dev],
                        "examples": [(q.id, q.question, q.answer) for q in few_shot_examples(train, max(grid))]})
@@ -65,10 +62,10 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
     if path.exists():
         info = json.loads(path.read_text())
     else:
-        from rag_vs_ft.models.generator import ChatGenerator, load_generator
+        from rag_vs_ft.models.generator import open_generator
 
-        model, tok = load_generator(base_path, dtype, device, cfg.model.trust_remote_code)
-        gen = ChatGenerator(model, tok, cfg.model.max_new_tokens, cfg.model.batch_size)
+        gen = open_generator(base_path, dtype, device, cfg.model.max_new_tokens, cfg.model.batch_size,
+                             cfg.model.trust_remote_code)
 
         def answer(examples: list[QAItem], questions: list[QAItem]) -> list[str]:
             arm = spec.make(ArmInputs(generator=gen, retriever=None, top_k=0, few_shot=examples, train=train))
@@ -76,6 +73,6 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
 
         n, rows = choose_few_shot(grid, train, dev, answer)
         info = {"chosen": n, "selected": True, "grid": rows, "n_dev": len(dev),
-                "reason": f"best mean answer score on {len(dev)} dev questions (ties within {TIE}: fewer examples)"}
+                "reason": f"best headline (correct answers) on {len(dev)} dev questions (ties within {TIE}: fewer examples)"}
         atomic_write_json(path, info)
     return few_shot_examples(train, info["chosen"]), info

@@ -8,7 +8,7 @@ from typing import Callable, Protocol
 
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.index.retriever import Hit, Retriever
-from rag_vs_ft.models.generator import ChatGenerator, Messages
+from rag_vs_ft.models.generator import Generator, Messages
 
 Progress = Callable[[int], None]
 
@@ -38,7 +38,7 @@ class GenerationArm:
     name = "base"
     uses_retrieval = False
 
-    def __init__(self, generator: ChatGenerator, build_messages: Callable[[QAItem, list[Hit]], Messages],
+    def __init__(self, generator: Generator, build_messages: Callable[[QAItem, list[Hit]], Messages],
                  retriever: Retriever | None = None, top_k: int = 0):
         self.generator, self.build_messages = generator, build_messages
         self.retriever, self.top_k = retriever, top_k

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.arms.prompts import closed_book_messages
-from rag_vs_ft.models.generator import ChatGenerator
+from rag_vs_ft.models.generator import Generator
 from rag_vs_ft.arms.registry import ArmSpec, register
 
 
@@ -16,7 +16,7 @@ class FinetuneArm(GenerationArm):
     name = "finetune"
     uses_retrieval = False
 
-    def __init__(self, tuned_generator: ChatGenerator):
+    def __init__(self, tuned_generator: Generator):
         super().__init__(tuned_generator, lambda q, _hits: closed_book_messages(q))
 
 

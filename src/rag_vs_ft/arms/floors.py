@@ -10,7 +10,7 @@ from collections import Counter
 from rag_vs_ft.arms.base import ArmAnswer, Progress
 from rag_vs_ft.arms.prompts import REFUSAL
 from rag_vs_ft.arms.registry import ArmSpec, register
-from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.corpus.schema import QAItem, yes_no
 
 _YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|may|might|must|shall|should|will|would|"
                               r"has|have|had)\b", re.IGNORECASE)
@@ -35,19 +35,14 @@ class AlwaysRefuse:
         return _timed(questions, lambda q, _: (REFUSAL, [], []), on_batch)
 
 
-def yes_no_verdict(answer: str) -> str | None:
-    m = re.match(r"^\W*(yes|no)\b", answer.strip(), re.IGNORECASE)
-    return m.group(1).capitalize() if m else None
-
-
 class Majority:
     """A yes/no question gets the verdict most train answers give; any other question the refusal."""
 
     name, uses_retrieval = "majority", False
 
     def __init__(self, train: list[QAItem]):
-        verdicts = Counter(v for q in train if (v := yes_no_verdict(q.answer)))
-        self.verdict = f"{verdicts.most_common(1)[0][0]}." if verdicts else None
+        verdicts = Counter(v for q in train if (v := yes_no(q.answer)))
+        self.verdict = f"{verdicts.most_common(1)[0][0].capitalize()}." if verdicts else None
 
     def answer(self, questions: list[QAItem], on_batch: Progress | None = None) -> list[ArmAnswer]:
         def reply(q: QAItem, _):

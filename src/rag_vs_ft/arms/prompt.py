@@ -5,7 +5,7 @@ from __future__ import annotations
 from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.arms.prompts import closed_book_messages
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.models.generator import ChatGenerator
+from rag_vs_ft.models.generator import Generator
 from rag_vs_ft.arms.registry import ArmSpec, register
 
 
@@ -13,7 +13,7 @@ class PromptArm(GenerationArm):
     name = "prompt"
     uses_retrieval = False
 
-    def __init__(self, generator: ChatGenerator, examples: list[QAItem]):
+    def __init__(self, generator: Generator, examples: list[QAItem]):
         super().__init__(generator, lambda q, _hits: closed_book_messages(q, examples))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.arms.prompts import rag_messages
 from rag_vs_ft.index.retriever import Retriever
-from rag_vs_ft.models.generator import ChatGenerator
+from rag_vs_ft.models.generator import Generator
 from rag_vs_ft.arms.registry import ArmSpec, register
 
 
@@ -13,7 +13,7 @@ class RagArm(GenerationArm):
     name = "rag"
     uses_retrieval = True
 
-    def __init__(self, generator: ChatGenerator, retriever: Retriever, top_k: int):
+    def __init__(self, generator: Generator, retriever: Retriever, top_k: int):
         super().__init__(generator, rag_messages, retriever, top_k)
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+
+_LEADING_YES_NO = re.compile(r"^\W*(?:\[[^\]]*\]\W*)*(yes|no)\b", re.IGNORECASE)  # citations first are skipped
+
+
+def yes_no(answer: str) -> str | None:
+    """The explicit leading "yes" / "no" of an answer (lower case), else None: how a yes/no reference is told
+    apart from a free-form one."""
+    m = _LEADING_YES_NO.match(answer)
+    return m.group(1).lower() if m else None
 
 
 @dataclass(frozen=True)

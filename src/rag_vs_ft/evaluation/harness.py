@@ -9,11 +9,13 @@ import numpy as np
 
 from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.evaluation.correctness import credit, headline_weights, is_correct
 from rag_vs_ft.evaluation.grounding import Evidence, citation_precision, is_fabricated
 from rag_vs_ft.evaluation.metrics import answer_metrics, cited_ids, context_precision, context_recall
 from rag_vs_ft.evaluation.statistics import bootstrap_ci
 
-QUALITY_METRICS = ("answer_score", "exact_match", "token_f1", "rouge_l", "string_similarity", "semantic_similarity")
+HEADLINE = "headline"  # share of correct answers, chance-corrected, macro over kinds (correctness.py)
+QUALITY_METRICS = (HEADLINE, "correct", "answer_score", "exact_match", "token_f1", "rouge_l", "string_similarity", "semantic_similarity")
 # Metrics averaged over a subset of questions: (summary name, row field, which rows).
 SUBSET_METRICS = (
     ("context_recall", "context_recall", "answerable"), ("context_precision", "context_precision", "answerable"),
@@ -34,9 +36,10 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
                   semantic=None, evidence: Evidence | None = None) -> list[dict]:
     """One results row per question: the question, reference, answer, retrieval, every metric, cost."""
     rows = []
+    weights = headline_weights([q.kind for q in questions], [q.answerable for q in questions])
     if semantic is not None:  # the same texts semantic.score embeds below (empty answers become " ")
         semantic.embeddings.warm([q.answer or " " for q in questions] + [a.answer or " " for a in answers])
-    for q, a in zip(questions, answers, strict=True):
+    for q, a, weight in zip(questions, answers, weights, strict=True):
         assert q.id == a.question_id, (q.id, a.question_id)
         row = {
             "arm": arm, "question_id": q.id, "kind": q.kind, "origin": q.origin, "answerable": q.answerable,
@@ -47,6 +50,10 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
             "prompt_tokens": a.prompt_tokens, "generated_tokens": a.generated_tokens,
         }
         row["answer_score"] = answer_score(row["exact_match"], row["token_f1"])
+        correct = is_correct(a.answer, q.question, q.answer, q.answerable, bool(row["refused"]))
+        row["correct"] = float(correct)
+        row["credit"] = credit(correct, bool(row["refused"]), q.answer, q.answerable)
+        row[HEADLINE] = row["credit"] * weight
         if uses_retrieval and q.answerable:
             row["context_recall"] = context_recall(a.retrieved_ids, q.doc_ids)
             row["context_precision"] = context_precision(a.retrieved_ids, q.doc_ids)
@@ -105,10 +112,12 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     out["answers_per_s"] = len(lat) / sum(lat) if lat and sum(lat) > 0 else None
     out["prompt_tokens_mean"] = _mean(r["prompt_tokens"] for r in rows)
     out["generated_tokens_mean"] = _mean(r["generated_tokens"] for r in rows)
-    out["by_kind"] = {k: {"n": len(rs), "answer_score": _mean(r["answer_score"] for r in rs),
+    out["by_kind"] = {k: {"n": len(rs), "credit": _mean(r["credit"] for r in rs),
+                          "correct": _mean(r["correct"] for r in rs), "answer_score": _mean(r["answer_score"] for r in rs),
                           "exact_match": _mean(r["exact_match"] for r in rs), "token_f1": _mean(r["token_f1"] for r in rs)}
                       for k, rs in sorted(_group(rows, "kind").items())}
-    out["by_origin"] = {k: {"n": len(rs), "answer_score": _mean(r["answer_score"] for r in rs)}
+    out["by_origin"] = {k: {"n": len(rs), "correct": _mean(r["correct"] for r in rs),
+                            "answer_score": _mean(r["answer_score"] for r in rs)}
                         for k, rs in sorted(_group([{"origin": "hand-written", **r} for r in rows], "origin").items())}
     return out
 

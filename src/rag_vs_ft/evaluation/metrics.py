@@ -12,6 +12,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Sequence
 
+from rag_vs_ft.corpus.schema import yes_no
 from rag_vs_ft.evaluation.refusal import is_refusal
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # ragas posts usage analytics unless told not to
@@ -28,12 +29,6 @@ def normalize_answer(text: str) -> str:
 
 
 _NEGATION = re.compile(r"\b(no|not|never|neither|nor|none|without)\b|n't\b", re.IGNORECASE)
-
-
-def yes_no(text: str) -> str | None:
-    """An explicit leading yes/no, else None (used to tell yes/no references apart)."""
-    first = normalize_answer(text).split()[:1]
-    return first[0] if first and first[0] in ("yes", "no") else None
 
 
 def yes_no_verdict(text: str) -> str | None:

@@ -116,13 +116,15 @@ def index_key(docs: list[Document], chunk_size: int, chunk_overlap: int, embedde
 
 def build_or_load(docs: list[Document], chunk_size: int, chunk_overlap: int, embedder_name: str,
                   embedder_path: str, cache_dir: Path, device: str,
-                  progress: Callable[[str, int], Callable[[int], None]] | None = None) -> tuple[DenseRetriever, dict]:
-    """Return a retriever and a description; reuses the cached index when nothing it depends on changed."""
+                  progress: Callable[[str, int], Callable[[int], None]] | None = None,
+                  embedder=None) -> tuple[DenseRetriever, dict]:
+    """Return a retriever and a description; reuses the cached index when nothing it depends on changed.
+    `embedder`: an already loaded one (several chunk sizes share one model)."""
     import faiss
 
     key = index_key(docs, chunk_size, chunk_overlap, embedder_name)
     target = cache_dir / "index" / key
-    embedder = load_embedder(embedder_path, device)
+    embedder = embedder or load_embedder(embedder_path, device)
     if (target / "index.faiss").exists():
         chunks = [Chunk(**json.loads(line)) for line in open(target / "chunks.jsonl", encoding="utf-8")]
         index = faiss.read_index(str(target / "index.faiss"))

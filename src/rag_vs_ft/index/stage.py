@@ -9,7 +9,7 @@ from typing import Callable
 from rag_vs_ft.config import RetrievalConfig
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.index.registry import make_retriever
-from rag_vs_ft.index.retriever import DenseRetriever, Retriever, build_or_load
+from rag_vs_ft.index.retriever import DenseRetriever, Retriever, build_or_load, load_embedder
 from rag_vs_ft.index.select import Choice, select_retrieval
 
 
@@ -21,9 +21,10 @@ def build_retrieval(rc: RetrievalConfig, docs: list[Document], dev: list[tuple[s
     sizes = list(dict.fromkeys(rc.grid_chunk_size)) if auto else [rc.chunk_size]
     dense: dict[int, DenseRetriever] = {}
     infos: dict[int, dict] = {}
+    embedder = load_embedder(embedder_path, device)  # loaded once for every chunk size
     for size in sizes:
         dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, rc.embedder, embedder_path, cache_dir,
-                                                 device, progress)
+                                                 device, progress, embedder)
     cross_encoder = None
     if rc.reranker:
         from rag_vs_ft.index.rerank import load_cross_encoder

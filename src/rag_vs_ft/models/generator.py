@@ -1,10 +1,14 @@
-"""Batched, greedy chat generation with per-answer timings and token counts."""
+"""Batched, greedy chat generation with per-answer timings and token counts.
+
+`Generator` is the one seam between the arms and a model: chat conversations in, generations out. Arms only
+ever call `generate`, and `open_generator` is the one place a backend is chosen (in-process transformers
+today), so a served model (an OpenAI-compatible endpoint, vLLM) can replace it without touching any arm."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 import torch
 
@@ -17,6 +21,11 @@ class Generation:
     latency_s: float  # wall time of the answer's batch divided by the batch size (amortised)
     prompt_tokens: int
     generated_tokens: int
+
+
+class Generator(Protocol):
+    def generate(self, conversations: list[Messages],
+                 on_batch: Callable[[int], None] | None = None) -> list[Generation]: ...
 
 
 def pick_device() -> str:
@@ -101,3 +110,10 @@ class ChatGenerator:
             if on_batch:
                 on_batch(len(idx))
         return out  # type: ignore[return-value]
+
+
+def open_generator(path: str, dtype: torch.dtype, device: str, max_new_tokens: int, batch_size: int,
+                   trust_remote_code: bool = False, adapter_dir: str | None = None) -> Generator:
+    """The generator every stage answers with: the model at `path` (with the adapter merged), in process."""
+    model, tok = load_generator(path, dtype, device, trust_remote_code, adapter_dir)
+    return ChatGenerator(model, tok, max_new_tokens, batch_size)

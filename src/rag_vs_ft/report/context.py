@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rag_vs_ft.evaluation.cost import usd
-from rag_vs_ft.evaluation.harness import summarize
+from rag_vs_ft.evaluation.diagnosis import diagnose
+from rag_vs_ft.evaluation.harness import HEADLINE, summarize
 from rag_vs_ft.evaluation.statistics import spread
 from rag_vs_ft.report.profiles import load_profile
-from rag_vs_ft.report.recommend import best_per_kind, recommend
+from rag_vs_ft.report.kinds import best_per_kind, kind_versus
+from rag_vs_ft.report.recommend import recommend
 
-QUALITY_COLUMNS = [("answer_score", "answer score"), ("exact_match", "EM"), ("token_f1", "F1"),
+QUALITY_COLUMNS = [(HEADLINE, "correct (headline)"), ("correct", "correct (raw)"), ("answer_score", "answer score"), ("exact_match", "EM"), ("token_f1", "F1"),
                    ("rouge_l", "ROUGE-L"), ("string_similarity", "string sim."),
                    ("semantic_similarity", "semantic sim.")]
 GROUNDING_COLUMNS = [("refusal_rate_unanswerable", "refusal (unans.)"), ("wrong_refusal_rate", "wrong refusal"),
@@ -56,18 +58,18 @@ def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int, tu
             continue
         summaries = {s: summarize([{**r, "arm": arm} for r in rs], resamples, seed)[arm]
                      for s, rs in per_seed.items() if rs}
-        scores = [s["answer_score"] for s in summaries.values()]
+        scores = [s[HEADLINE] for s in summaries.values()]
         first = next(iter(summaries.values()))
         out.append({"arm": arm, "seeds": summaries, "spread": spread(scores),
-                    "question_ci_halfwidth": (first["ci"]["answer_score"][1] - first["ci"]["answer_score"][0]) / 2})
+                    "question_ci_halfwidth": (first["ci"][HEADLINE][1] - first["ci"][HEADLINE][0]) / 2})
     return out
 
 
 def freshness_table(rows: list[dict], arms: list[str]) -> list[dict]:
     out = []
     for a in arms:
-        fresh = [r["answer_score"] for r in rows if r["arm"] == a and r.get("fresh")]
-        other = [r["answer_score"] for r in rows if r["arm"] == a and not r.get("fresh") and r["answerable"]]
+        fresh = [r["credit"] for r in rows if r["arm"] == a and r.get("fresh")]
+        other = [r["credit"] for r in rows if r["arm"] == a and not r.get("fresh") and r["answerable"]]
         out.append({"arm": a, "fresh": sum(fresh) / len(fresh) if fresh else None, "n_fresh": len(fresh),
                     "other": sum(other) / len(other) if other else None, "n_other": len(other)})
     return out
@@ -91,6 +93,9 @@ def build_context(rows: list[dict], meta: dict) -> dict:
                       for a in arms}
     profile = load_profile(cfg.get("eval", {}).get("profile", "default"))
     rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples, arms=spec)
+    cands = [a for a in arms if spec[a]["role"] == "candidate"]
+    baseline = min(cands, key=lambda a: spec[a].get("complexity", 0), default=None)  # the simplest candidate
+    others = [a for a in cands if a != baseline]
     training = meta.get("finetune")
     notes = []
     if training and training.get("note"):
@@ -125,4 +130,5 @@ def build_context(rows: list[dict], meta: dict) -> dict:
             "seed_table": seed_table(rows, seeds, resamples, seed, [a for a in arms if spec[a]["tuned"]]), "seeds": seeds, "extra_rows": len(extra),
             "freshness": freshness_table(main, arms), "cost_rows": cost_rows, "price": price,
             "runs": list(meta.get("finetune_runs", {}).values()), "forgetting": meta.get("forgetting"),
-            "memory": meta.get("memory_estimate", [])}
+            "memory": meta.get("memory_estimate", []), "diagnosis": diagnose(main, spec),
+            "kind_baseline": baseline, "kind_versus": kind_versus(main, baseline, others, resamples, seed)}

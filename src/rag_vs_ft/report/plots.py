@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-BAR_METRICS = ("answer_score", "exact_match", "token_f1", "rouge_l", "semantic_similarity",
+BAR_METRICS = ("headline", "correct", "answer_score", "exact_match", "token_f1", "rouge_l", "semantic_similarity",
                "fabrication_rate", "wrong_refusal_rate")
 
 
@@ -49,16 +49,16 @@ def quality_vs_latency(summaries: dict[str, dict], profile_scores: dict[str, flo
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for arm, s in summaries.items():
         if arm not in profile_scores:  # a reference row: its latency means nothing, its score is the line
-            ax.axhline(s["answer_score"], ls=":", lw=1, color="grey")
-            ax.annotate(arm, (0, s["answer_score"]), xycoords=("axes fraction", "data"), fontsize=7, color="grey",
+            ax.axhline(s["headline"], ls=":", lw=1, color="grey")
+            ax.annotate(arm, (0, s["headline"]), xycoords=("axes fraction", "data"), fontsize=7, color="grey",
                         textcoords="offset points", xytext=(2, 2))
             continue
-        lo, hi = _err(s, "answer_score")
-        ax.errorbar(s["latency_p50_s"], s["answer_score"], yerr=[[lo], [hi]], fmt="o", capsize=3)
-        ax.annotate(f"{arm} ({profile_scores[arm]:.2f})", (s["latency_p50_s"], s["answer_score"]),
+        lo, hi = _err(s, "headline")
+        ax.errorbar(s["latency_p50_s"], s["headline"], yerr=[[lo], [hi]], fmt="o", capsize=3)
+        ax.annotate(f"{arm} ({profile_scores[arm]:.2f})", (s["latency_p50_s"], s["headline"]),
                     textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.set_xlabel("p50 latency per answer (s)")
-    ax.set_ylabel("answer score (95% CI)")
+    ax.set_ylabel("correct answers, headline (95% CI)")
     ax.set_title("label: profile score", fontsize=8)
     ax.grid(alpha=0.3)
     return _png(fig)

@@ -2,10 +2,11 @@
 
 A profile lives in `evals/profiles/NAME.yaml`. Every criterion is scaled to 0..1 (higher is better):
 
-- quality       mean answer score (exact match and token F1; a refusal is right on unanswerable questions)
+- quality       the headline: share of correct answers to answerable questions, chance-corrected on yes/no
+                questions, macro-averaged over question kinds (evaluation/correctness.py)
 - groundedness  1 - fabrication rate (answers backed by neither the reference nor any evidence document)
 - refusal       balanced refusal accuracy: refusing unanswerable questions and answering answerable ones
-- freshness     mean answer score on questions about documents added after training
+- freshness     mean chance-corrected credit on questions about documents added after training
 - latency       fastest arm's p50 latency / this arm's
 - cost          cheapest arm's cost / this arm's, cost = one-off setup (training, indexing) + `queries` answers
 """
@@ -79,19 +80,22 @@ def _masked_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.where(count > 0, (values * mask).sum(axis=-1) / np.maximum(count, 1), np.nan)
 
 
-def question_criteria(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def question_criteria(cols: dict[str, np.ndarray], unanswerable_counts: bool = True) -> dict[str, np.ndarray]:
     """Per-question criteria from an arm's per-question columns; works row-wise on (resamples, n) arrays.
-    Columns: answer_score, fabricated, refused, answerable, fresh (0/1 floats)."""
+    Columns: headline, credit, fabricated, refused, answerable, fresh (0/1 floats but the first two).
+    `unanswerable_counts=False` (too few unanswerable questions to decide anything) leaves refusing them out of
+    the refusal criterion, which then only rewards answering the answerable questions."""
     answerable, refused = cols["answerable"], cols["refused"]
-    refusal_parts = np.stack([_masked_mean(refused, 1 - answerable), _masked_mean(1 - refused, answerable)])
+    unans = (1 - answerable) if unanswerable_counts else np.zeros_like(answerable)
+    refusal_parts = np.stack([_masked_mean(refused, unans), _masked_mean(1 - refused, answerable)])
     with warnings.catch_warnings():  # a resample without unanswerable questions: use the answerable half alone
         warnings.simplefilter("ignore", RuntimeWarning)
         refusal = np.nanmean(refusal_parts, axis=0)
     return {
-        "quality": cols["answer_score"].mean(axis=-1),
+        "quality": cols["headline"].mean(axis=-1),
         "groundedness": 1 - cols["fabricated"].mean(axis=-1),
         "refusal": refusal,
-        "freshness": _masked_mean(cols["answer_score"], cols["fresh"]),
+        "freshness": _masked_mean(cols["credit"], cols["fresh"]),
     }
 
 

@@ -13,10 +13,12 @@ from itertools import combinations
 
 import numpy as np
 
+from rag_vs_ft.evaluation.harness import HEADLINE
 from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap, paired_power, paired_statistic
+from rag_vs_ft.report.dominance import SMALL_N, CriterionDiff, dominated
 from rag_vs_ft.report.profiles import Profile, arm_constants, profile_score, question_criteria
 
-COLUMNS = ("answer_score", "fabricated", "refused", "answerable", "fresh")
+COLUMNS = (HEADLINE, "credit", "answer_score", "fabricated", "refused", "answerable", "fresh")
 
 
 @dataclass
@@ -31,8 +33,10 @@ class Recommendation:
     pairwise: list[dict] = field(default_factory=list)  # every pair: profile-score and answer-score differences
     tied_with_leader: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    floors: dict[str, dict[str, PairedDiff]] = field(default_factory=dict)  # candidate -> floor -> answer-score diff
+    floors: dict[str, dict[str, PairedDiff]] = field(default_factory=dict)  # candidate -> floor -> headline diff
     below_floor: list[str] = field(default_factory=list)  # candidates that do not beat every floor significantly
+    dominated: dict[str, tuple[str, list[CriterionDiff]]] = field(default_factory=dict)  # arm -> (by whom, how)
+    n_unanswerable: int = 0  # below SMALL_N the refusal of unanswerable questions decides nothing
 
 
 def question_columns(rows: list[dict]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
@@ -50,9 +54,9 @@ def _one_row(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v[None, :] for k, v in cols.items()}
 
 
-def _scorer(profile: Profile, constants: dict[str, float]):
+def _scorer(profile: Profile, constants: dict[str, float], unanswerable_counts: bool = True):
     def stat(cols: dict[str, np.ndarray]) -> np.ndarray:
-        return profile_score({**question_criteria(cols), **constants}, profile.weights)
+        return profile_score({**question_criteria(cols, unanswerable_counts), **constants}, profile.weights)
     return stat
 
 
@@ -60,31 +64,35 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
               usd_per_answer: dict[str, float], seed: int = 0, resamples: int = 2000,
               arms: dict[str, dict] | None = None) -> Recommendation:
     """Rank the candidate arms (`arms`: run.json's description of every arm; all rows are candidates when it is
-    missing) by profile score; only a candidate that beats every floor significantly on answer score can be
-    recommended, and among those the data cannot separate from the leader the simplest to run wins."""
+    missing) by profile score. Only a candidate that beats every floor significantly on the headline can be
+    recommended; an arm another one dominates is out; among the rest, those the data cannot separate from the
+    leader go to the simplest to run."""
     arms = arms or {a: {"role": "candidate", "complexity": 0} for a in {r["arm"] for r in rows}}
     qids, cols = question_columns(rows)
     cands = [a for a in cols if arms.get(a, {}).get("role") == "candidate"]
     floor_names = [a for a in cols if arms.get(a, {}).get("role") == "floor"]
     complexity = {a: arms[a].get("complexity", 0) for a in cands}
+    n_unans = int((1 - next(iter(cols.values()))["answerable"]).sum()) if cols else 0
+    counts = n_unans >= SMALL_N
     consts = arm_constants({a: summaries[a]["latency_p50_s"] for a in cands}, setup_usd, usd_per_answer,
                            profile.queries)
-    criteria = {a: {**{k: float(v[0]) for k, v in question_criteria(_one_row(cols[a])).items()}, **consts[a]}
-                for a in cands}
-    scores = {a: float(_scorer(profile, consts[a])(_one_row(cols[a]))[0]) for a in cands}
+    criteria = {a: {**{k: float(v[0]) for k, v in question_criteria(_one_row(cols[a]), counts).items()},
+                    **consts[a]} for a in cands}
+    scores = {a: float(_scorer(profile, consts[a], counts)(_one_row(cols[a]))[0]) for a in cands}
     ranking = sorted(scores.items(), key=lambda kv: (-kv[1], complexity[kv[0]]))
-    floors = {c: {f: paired_bootstrap(cols[c]["answer_score"], cols[f]["answer_score"], resamples, seed)
+    floors = {c: {f: paired_bootstrap(cols[c][HEADLINE], cols[f][HEADLINE], resamples, seed)
                   for f in floor_names} for c in cands}
     below = [c for c in cands if not all(d.low > 0 for d in floors[c].values())]
-    eligible = [a for a, _ in ranking if a not in below]
+    beaten = dominated([a for a, _ in ranking if a not in below], cols, resamples, seed)
+    eligible = [a for a, _ in ranking if a not in below and a not in beaten]
 
     def diff(a: str, b: str) -> PairedDiff:
-        return paired_statistic(_scorer(profile, consts[a]), cols[a], _scorer(profile, consts[b]), cols[b],
-                                resamples, seed)
+        return paired_statistic(_scorer(profile, consts[a], counts), cols[a], _scorer(profile, consts[b], counts),
+                                cols[b], resamples, seed)
 
     pairwise = [{"a": a, "b": b, "profile": diff(a, b),
-                 "answer_score": paired_bootstrap(cols[a]["answer_score"], cols[b]["answer_score"], resamples, seed),
-                 "power": paired_power(cols[a]["answer_score"], cols[b]["answer_score"])}
+                 "headline": paired_bootstrap(cols[a][HEADLINE], cols[b][HEADLINE], resamples, seed),
+                 "power": paired_power(cols[a][HEADLINE], cols[b][HEADLINE])}
                 for a, b in combinations([arm for arm, _ in ranking], 2)]
     leader = eligible[0] if eligible else None
     versus = {arm: diff(leader, arm) for arm in eligible[1:]} if leader else {}
@@ -93,25 +101,37 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
               else None)
     rec = Recommendation(arm=choice, profile=profile, n=len(qids), scores=scores, criteria=criteria,
                          ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied, floors=floors,
-                         below_floor=below)
+                         below_floor=below, dominated=beaten, n_unanswerable=n_unans)
     rec.reasons = reasons(rec, summaries, leader) if choice else no_winner(rec, summaries)
-    if choice and below:
-        rec.reasons.insert(1, f"Not ranked: {', '.join(below)} — no significant lead over every trivial answerer "
-                              f"({', '.join(floor_names)}) on {rec.n} questions.")
+    if choice:
+        extra = [f"Not ranked: {', '.join(below)} — no significant lead over every trivial answerer "
+                 f"({', '.join(floor_names)}) on {rec.n} questions."] if below else []
+        extra += [dominance_sentence(b, a, diffs) for b, (a, diffs) in beaten.items()]
+        rec.reasons[1:1] = extra
+    if 0 < n_unans < SMALL_N:
+        rec.reasons.append(f"Only {n_unans} unanswerable test question(s): refusing them is shown with its n and "
+                           f"interval but decides nothing here (fewer than {SMALL_N}).")
     return rec
+
+
+def dominance_sentence(loser: str, winner: str, diffs: list[CriterionDiff]) -> str:
+    better = "; ".join(f"{d.name} {d.diff.mean_diff:+.3f} [{d.diff.low:+.3f}, {d.diff.high:+.3f}]"
+                       for d in diffs if d.better)
+    return (f"{winner} dominates {loser}: significantly better on {better} (n={diffs[0].diff.n}), and significantly "
+            "worse on nothing, so simplicity cannot bring it back.")
 
 
 def no_winner(rec: Recommendation, summaries: dict[str, dict]) -> list[str]:
     """Plain words when no approach beats a trivial answerer, with the numbers behind it."""
-    best = max(rec.scores, key=lambda a: summaries[a]["answer_score"]) if rec.scores else None
+    best = max(rec.scores, key=lambda a: summaries[a][HEADLINE]) if rec.scores else None
     out = [f"No approach beats a trivial answerer on this corpus with this model: on {rec.n} questions no "
-           "candidate's answer score is significantly above every floor's."]
+           "candidate's share of correct answers is significantly above every floor's."]
     if best:
         worst_gap = min(rec.floors[best].items(), key=lambda kv: kv[1].mean_diff, default=None)
         if worst_gap:
             f, d = worst_gap
-            out.append(f"Closest: {best} ({summaries[best]['answer_score']:.3f}) against the floor {f} "
-                       f"({summaries[f]['answer_score']:.3f}): difference {d.mean_diff:+.3f}, 95% CI "
+            out.append(f"Closest: {best} ({summaries[best][HEADLINE]:.3f}) against the floor {f} "
+                       f"({summaries[f][HEADLINE]:.3f}): difference {d.mean_diff:+.3f}, 95% CI "
                        f"[{d.low:+.3f}, {d.high:+.3f}].")
     out.append("Try a larger model (`model.name=...`), a larger test split (more questions) or better retrieval "
                "settings before choosing an approach; see the floors and the oracle ceiling below.")
@@ -132,7 +152,10 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
     """Plain sentences, each with the numbers behind it."""
     choice, n, p = rec.arm, rec.n, rec.profile
     out = []
-    if choice == leader and not rec.tied_with_leader:
+    if choice == leader and not rec.versus:
+        out.append(f"Under the `{p.name}` profile {choice} scores {rec.scores[choice]:.3f} and is the only candidate "
+                   "that beats every floor and is dominated by no other arm.")
+    elif choice == leader and not rec.tied_with_leader:
         out.append(f"Under the `{p.name}` profile {choice} scores {rec.scores[choice]:.3f}, ahead of every other arm "
                    f"by a margin whose 95% bootstrap interval excludes zero on {n} questions.")
     elif choice == leader:
@@ -145,15 +168,15 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
                    f"cannot separate it from {choice} ({rec.scores[choice]:.3f}; difference {d.mean_diff:+.3f}, 95% CI "
                    f"[{d.low:+.3f}, {d.high:+.3f}] on {n} questions), and {choice} is simpler to run.")
     close = [p["b"] if p["a"] == choice else p["a"] for p in rec.pairwise  # among the arms that beat the floors
-             if choice in (p["a"], p["b"]) and not p["answer_score"].significant
+             if choice in (p["a"], p["b"]) and not p["headline"].significant
              and not {p["a"], p["b"]} & set(rec.below_floor)]
     if close:  # a profile lead can rest on latency or cost alone: say so
-        out.append(f"On answer score alone the data cannot separate {choice} from {', '.join(close)} on {n} "
+        out.append(f"On correct answers alone the data cannot separate {choice} from {', '.join(close)} on {n} "
                    "questions; the profile's other criteria decide.")
     if note := too_small_note(rec.pairwise, n):
         out.append(note)
     s = summaries[choice]
-    out.append(f"{choice}: answer score {_ci(s, 'answer_score')}, exact match {_ci(s, 'exact_match')}, "
+    out.append(f"{choice}: correct answers (headline) {_ci(s, HEADLINE)}, raw share correct {_ci(s, 'correct', True)}, "
                f"p50 latency {s['latency_p50_s']:.2f} s per answer.")
     if s.get("refusal_rate_unanswerable") is not None:
         out.append(f"{choice} refuses {_ci(s, 'refusal_rate_unanswerable', True)} of unanswerable questions, wrongly "
@@ -177,9 +200,9 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
 
 
 def too_small_note(pairwise: list[dict], n: int) -> str | None:
-    """One sentence when the test split cannot separate some arms on answer score: the smallest difference it can
+    """One sentence when the test split cannot separate some arms on the headline: the smallest difference it can
     detect, from the observed spread, and how many questions the closest unresolved pair would need."""
-    unresolved = [p for p in pairwise if not p["answer_score"].significant]
+    unresolved = [p for p in pairwise if not p["headline"].significant]
     if not unresolved:
         return None
     power = [p["power"] for p in unresolved]
@@ -187,21 +210,8 @@ def too_small_note(pairwise: list[dict], n: int) -> str | None:
     need = closest["power"].needed
     grow = f"about {need:,} test questions ({need / max(1, n):.1f}× this split)" if need < 10**6 else \
         "more questions than any test split holds (the arms score alike)"
-    return (f"The test split is too small to separate {len(unresolved)} of {len(pairwise)} pairs of arms on answer "
-            f"score: with {n} questions and the observed spread of paired differences (SD "
+    return (f"The test split is too small to separate {len(unresolved)} of {len(pairwise)} pairs of arms on correct "
+            f"answers: with {n} questions and the observed spread of paired differences (SD "
             f"{min(p.sd for p in power):.2f}–{max(p.sd for p in power):.2f}) it detects differences of about "
             f"{min(p.detectable for p in power):.2f} or more (80 % power); the closest unresolved pair, "
-            f"{closest['a']} − {closest['b']} ({closest['answer_score'].mean_diff:+.3f}), would need {grow}.")
-
-
-def best_per_kind(rows: list[dict], complexity: dict[str, int]) -> dict[str, tuple[str, float, int]]:
-    """For each question kind, the arm with the highest mean answer score (ties: the simpler arm)."""
-    sums: dict[str, dict[str, list[float]]] = {}
-    for r in rows:
-        sums.setdefault(r["kind"], {}).setdefault(r["arm"], []).append(r["answer_score"])
-    out = {}
-    for kind in sorted(sums):
-        means = {arm: sum(v) / len(v) for arm, v in sums[kind].items()}
-        arm = min(means, key=lambda a: (-means[a], complexity.get(a, 9)))
-        out[kind] = (arm, means[arm], len(sums[kind][arm]))
-    return out
+            f"{closest['a']} − {closest['b']} ({closest['headline'].mean_diff:+.3f}), would need {grow}.")

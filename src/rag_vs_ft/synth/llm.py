@@ -86,14 +86,14 @@ class LocalBackend:
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
 
     def complete(self, conversations: list, step: Callable[[int], None] | None = None) -> tuple[list[str | None], Cost]:
-        from rag_vs_ft.models.generator import ChatGenerator, load_generator, pick_device, pick_dtype
+        from rag_vs_ft.models.generator import open_generator, pick_device, pick_dtype
         from rag_vs_ft.models.resolve import generator_path
 
         t0 = time.perf_counter()
         path, _ = generator_path(self.model, self.cache_dir)
         device = pick_device()
-        model, tok = load_generator(path, pick_dtype(self.dtype, device), device)
-        gens = ChatGenerator(model, tok, self.max_new_tokens, self.batch_size).generate(conversations, on_batch=step)
+        gen = open_generator(path, pick_dtype(self.dtype, device), device, self.max_new_tokens, self.batch_size)
+        gens = gen.generate(conversations, on_batch=step)
         cost = Cost(time.perf_counter() - t0, len(gens), sum(g.prompt_tokens for g in gens),
                     sum(g.generated_tokens for g in gens))
         return [g.text for g in gens], cost

@@ -1,0 +1,38 @@
+"""Comparisons within each question kind (pure functions over results rows): a headline that averages kinds
+can hide that RAG wins the article questions while guessing wins the yes/no ones."""
+
+from __future__ import annotations
+
+from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap
+
+
+def best_per_kind(rows: list[dict], complexity: dict[str, int]) -> dict[str, tuple[str, float, int]]:
+    """For each question kind, the arm with the highest mean credit (chance-corrected correctness; ties: the
+    simpler arm)."""
+    sums: dict[str, dict[str, list[float]]] = {}
+    for r in rows:
+        sums.setdefault(r["kind"], {}).setdefault(r["arm"], []).append(r["credit"])
+    out = {}
+    for kind in sorted(sums):
+        means = {arm: sum(v) / len(v) for arm, v in sums[kind].items()}
+        arm = min(means, key=lambda a: (-means[a], complexity.get(a, 9)))
+        out[kind] = (arm, means[arm], len(sums[kind][arm]))
+    return out
+
+
+def kind_versus(rows: list[dict], baseline: str, others: list[str], resamples: int = 2000,
+                seed: int = 0) -> dict[str, dict[str, PairedDiff]]:
+    """kind -> other arm -> paired difference of mean credit (other minus baseline) on that kind's questions."""
+    by: dict[str, dict[str, dict[str, float]]] = {}
+    for r in rows:
+        by.setdefault(r["kind"], {}).setdefault(r["arm"], {})[r["question_id"]] = r["credit"]
+    out: dict[str, dict[str, PairedDiff]] = {}
+    for kind, arms in sorted(by.items()):
+        if baseline not in arms:
+            continue
+        for other in others:
+            qids = sorted(set(arms[baseline]) & set(arms.get(other, {})))
+            if qids:
+                out.setdefault(kind, {})[other] = paired_bootstrap(
+                    [arms[other][q] for q in qids], [arms[baseline][q] for q in qids], resamples, seed)
+    return out
