@@ -1,10 +1,16 @@
-"""The per-answer correctness decision and the headline built on it (known values)."""
+"""The per-answer correctness decision and the headline built on it (known values), and its agreement with
+hand labels."""
+
+import json
+import re
+from pathlib import Path
 
 import pytest
 
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.evaluation.correctness import (credit, headline_score, headline_weights, is_correct,
+from rag_vs_ft.evaluation.correctness import (agreement, credit, headline_score, headline_weights, is_correct,
                                                key_content)
+from rag_vs_ft.evaluation.refusal import is_refusal
 
 Q = "Under the GDPR, within what period must a controller notify a personal data breach?"
 REF = "Without undue delay and, where feasible, not later than 72 hours after becoming aware of it."
@@ -26,8 +32,6 @@ def test_key_content_is_what_the_reference_adds_to_the_question():
     ("The provided documents do not cover this.", False),  # a refusal
 ])
 def test_free_form_decision(answer, expected):
-    from rag_vs_ft.evaluation.refusal import is_refusal
-
     assert is_correct(answer, Q, REF, True, is_refusal(answer)) is expected
 
 
@@ -71,3 +75,35 @@ def test_headline_score_guessing_and_refusing_earn_nothing():
     assert headline_score(["Yes."] * 4, qs) == pytest.approx(0.0)  # half right, half wrong
     assert headline_score(["I don't know."] * 4, qs) == pytest.approx(0.0)
     assert headline_score(["Yes.", "Yes.", "No.", "Yes."], qs) == pytest.approx(0.5)
+
+
+LABELS = Path(__file__).parent / "data" / "correctness_labels.jsonl"
+
+
+def test_agreement_with_hand_labels(legal):
+    """217 real answers of the default legal run (every arm but the majority and always-refuse floors), labelled
+    by hand against the documents before the decision was ever run on them; the extractive floor's answers are
+    corpus sentences, so the file stores where they are, not their text. The README's figures are these."""
+    docs = {d.id: d.text for d in legal.documents}
+    rows = [json.loads(line) for line in LABELS.read_text().splitlines()]
+    pairs = []
+    for r in rows:
+        src = r.get("answer_source")
+        answer = docs[src["doc_id"]][src["start"]:src["end"]] if src else r["answer"]
+        pairs.append((is_correct(answer, r["question"], r["reference"], r["answerable"], is_refusal(answer)),
+                      r["label"]))
+    got = agreement(pairs)
+    assert got["n"] >= 150 and 50 <= got["correct"] <= got["n"] - 50  # both classes well represented
+    assert got["kappa"] >= 0.7 and got["balanced_accuracy"] >= 0.85
+    readme = (Path(__file__).parents[1] / "evals" / "README.md").read_text()
+    stated = re.search(r"Cohen's κ ([0-9.]+) and balanced accuracy ([0-9.]+) on (\d+) answers \((\d+) correct\)", readme)
+    assert stated, "evals/README.md must state the agreement"
+    assert (float(stated[1]), float(stated[2]), int(stated[3]), int(stated[4])) == (
+        round(got["kappa"], 3), round(got["balanced_accuracy"], 3), got["n"], got["correct"])
+
+
+def test_agreement_known_values():
+    pairs = [(True, 1)] * 4 + [(False, 0)] * 4 + [(True, 0), (False, 1)]
+    got = agreement(pairs)
+    assert got["balanced_accuracy"] == pytest.approx(0.8) and got["kappa"] == pytest.approx(0.6)
+    assert agreement([(True, 1), (False, 1)]) is None  # one class only: kappa is undefined

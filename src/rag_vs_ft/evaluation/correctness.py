@@ -106,3 +106,18 @@ def headline_score(answers: Sequence[str], questions: Sequence) -> float:
         total += w * credit(is_correct(text, q.question, q.answer, q.answerable, refused), refused, q.answer,
                             q.answerable)
     return total / max(1, len(questions))
+
+
+def agreement(pairs: Sequence[tuple[bool, bool]]) -> dict | None:
+    """Balanced accuracy and Cohen's kappa of (decision, label) pairs; None when either class is missing."""
+    n = len(pairs)
+    pos = sum(bool(lab) for _, lab in pairs)
+    if not n or pos in (0, n):
+        return None
+    tp = sum(bool(d) and bool(lab) for d, lab in pairs)
+    tn = sum(not d and not lab for d, lab in pairs)
+    observed = (tp + tn) / n
+    p_dec, p_lab = sum(bool(d) for d, _ in pairs) / n, pos / n
+    chance = p_dec * p_lab + (1 - p_dec) * (1 - p_lab)
+    kappa = (observed - chance) / (1 - chance) if chance < 1 else 1.0
+    return {"n": n, "correct": pos, "balanced_accuracy": (tp / pos + tn / (n - pos)) / 2, "kappa": kappa}

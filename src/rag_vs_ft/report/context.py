@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from rag_vs_ft.evaluation.cost import usd
+from rag_vs_ft.evaluation.correctness import agreement
 from rag_vs_ft.evaluation.diagnosis import diagnose
 from rag_vs_ft.evaluation.harness import HEADLINE, summarize
 from rag_vs_ft.evaluation.statistics import spread
 from rag_vs_ft.report.profiles import load_profile
+from rag_vs_ft.report.dominance import SMALL_N
 from rag_vs_ft.report.kinds import best_per_kind, kind_versus
 from rag_vs_ft.report.recommend import recommend
 
@@ -121,6 +123,9 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     cost_rows = [{"arm": a, "setup_s": setup_s[a], "setup_usd": setup_usd[a], "usd_per_1k": per_answer_usd[a] * 1000,
                   "peak_memory_mb": meta.get("answering", {}).get(a, {}).get("peak_memory_mb")} for a in arms]
     judge_cols = [c for c in JUDGE_COLUMNS if any(summaries[a].get(c[0]) is not None for a in arms)]
+    judged = [(r["correct"] > 0, r["judge_factual_correctness"] >= 0.5) for r in main
+              if r.get("judge_factual_correctness") is not None]
+    judge_agreement = agreement(judged)
     return {"meta": meta, "summaries": summaries, "arms": arms, "rec": rec, "notes": notes, "training": training,
             "machine_line": machine_line, "examples": examples, "kinds": kinds, "n_rows": len(rows),
             "quality_columns": QUALITY_COLUMNS, "grounding_columns": GROUNDING_COLUMNS, "judge_columns": judge_cols,
@@ -131,4 +136,5 @@ def build_context(rows: list[dict], meta: dict) -> dict:
             "freshness": freshness_table(main, arms), "cost_rows": cost_rows, "price": price,
             "runs": list(meta.get("finetune_runs", {}).values()), "forgetting": meta.get("forgetting"),
             "memory": meta.get("memory_estimate", []), "diagnosis": diagnose(main, spec),
-            "kind_baseline": baseline, "kind_versus": kind_versus(main, baseline, others, resamples, seed)}
+            "judge_agreement": judge_agreement,
+            "kind_baseline": baseline, "small_n": SMALL_N, "kind_versus": kind_versus(main, baseline, others, resamples, seed)}
