@@ -22,11 +22,12 @@ from rag_vs_ft.corpus.splits import (cites_any, contamination_sources, few_shot_
 from rag_vs_ft.evaluation.grounding import SUPPORT_THRESHOLD, content_words
 from rag_vs_ft.evaluation.statistics import detectable_difference, required_questions
 
-# Spread (SD) of the per-question paired differences of answer score between two arms, assumed before any answer
-# exists: the median over the six arm pairs of the default legal run (range 0.17-0.36, measured 2026-11-23).
-# Used only to say how small a test split is; the report uses the spread it observes.
-PRIOR_PAIRED_SD = 0.28
-TARGET_DIFFERENCE = 0.10  # a difference in answer score a team would act on
+# Spread (SD) of the per-question paired differences of the headline (weighted chance-corrected credit) between
+# two arms, assumed before any answer exists: the median over the six candidate pairs of the default legal run
+# (range 0.70-1.23, measured 2026-11-23; wide because a yes/no answer earns +1 or -1). Used only to say how small a
+# test split is; the report uses the spread it observes.
+PRIOR_PAIRED_SD = 1.13
+TARGET_DIFFERENCE = 0.10  # a difference in the headline a team would act on
 MIN_TEST_QUESTIONS = 30
 
 
@@ -90,7 +91,7 @@ def size_note(n_test: int, sd: float = PRIOR_PAIRED_SD, target: float = TARGET_D
     need = required_questions(sd, target)
     if n_test >= need:
         return None
-    return (f"only {n_test} test questions: a paired comparison can detect differences in answer score of about "
+    return (f"only {n_test} test questions: a paired comparison can detect differences in the headline of about "
             f"{detectable_difference(sd, n_test):.2f} or more (80 % power, 5 % level, paired SD {sd:.2f}); "
             f"separating arms {target:.2f} apart needs about {need} test questions ({need - n_test} more)")
 
