@@ -107,3 +107,23 @@ def test_agreement_known_values():
     got = agreement(pairs)
     assert got["balanced_accuracy"] == pytest.approx(0.8) and got["kappa"] == pytest.approx(0.6)
     assert agreement([(True, 1), (False, 1)]) is None  # one class only: kappa is undefined
+
+
+def test_rows_of_an_older_run_get_the_same_correctness_as_a_new_run():
+    from rag_vs_ft.arms.base import ArmAnswer
+    from rag_vs_ft.evaluation.harness import score_answers, with_correctness
+
+    qs = [QAItem("a1", "Within what period must a breach be notified?", "Within 72 hours.", ("d",), True, "article"),
+          QAItem("a2", "Who must be told?", "The supervisory authority.", ("d",), True, "article"),
+          QAItem("l1", "Does the MIT License require disclosure?", "No.", ("m",), True, "license"),
+          QAItem("u1", "Who won the cup?", "The documents do not cover this.", (), False, "unanswerable")]
+    answers = [ArmAnswer("a1", "Within 72 hours of awareness.", 0.1, 5, 5),
+               ArmAnswer("a2", "The controller.", 0.1, 5, 5), ArmAnswer("l1", "Yes.", 0.1, 5, 5),
+               ArmAnswer("u1", "I don't know.", 0.1, 5, 5)]
+    new = score_answers("rag", False, qs, answers)
+    old = [{k: v for k, v in r.items() if k not in ("correct", "credit", "headline")} for r in new]
+    redone = with_correctness(old)
+    assert [(r["correct"], r["credit"], r["headline"]) for r in redone] == [
+        (r["correct"], r["credit"], r["headline"]) for r in new]
+    assert [r["credit"] for r in new] == [1.0, 0.0, -1.0, 1.0]
+    assert sum(r["headline"] for r in new) / 4 == pytest.approx((0.5 + -1.0) / 2)  # macro over answerable kinds

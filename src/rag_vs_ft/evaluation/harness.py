@@ -68,6 +68,22 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
     return rows
 
 
+def with_correctness(rows: list[dict]) -> list[dict]:
+    """Rows of a run saved before the correctness headline existed, completed from what each row holds (question,
+    reference, answer, refusal, kind), so `rag-vs-ft report` re-renders old runs; newer rows pass unchanged."""
+    if all("correct" in r for r in rows):
+        return rows
+    out = []
+    for (_arm, _seed), group in _group_by(rows, lambda r: (r["arm"], r.get("seed"))).items():
+        weights = headline_weights([r["kind"] for r in group], [r["answerable"] for r in group])
+        for r, w in zip(group, weights):
+            refused = bool(r["refused"])
+            correct = is_correct(r["answer"], r["question"], r["reference"], r["answerable"], refused)
+            c = credit(correct, refused, r["reference"], r["answerable"])
+            out.append({**r, "correct": float(correct), "credit": c, HEADLINE: c * w})
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     """Linear-interpolation percentile (q in 0..100), as numpy's default."""
     if not values:
@@ -122,11 +138,15 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     return out
 
 
-def _group(rows: list[dict], key: str) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
+def _group_by(rows: list[dict], key) -> dict:
+    out: dict = {}
     for r in rows:
-        out.setdefault(r[key], []).append(r)
+        out.setdefault(key(r), []).append(r)
     return out
+
+
+def _group(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    return _group_by(rows, lambda r: r[key])
 
 
 def summarize(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dict[str, dict]:

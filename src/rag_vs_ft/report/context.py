@@ -5,7 +5,7 @@ from __future__ import annotations
 from rag_vs_ft.evaluation.cost import usd
 from rag_vs_ft.evaluation.correctness import agreement
 from rag_vs_ft.evaluation.diagnosis import diagnose
-from rag_vs_ft.evaluation.harness import HEADLINE, summarize
+from rag_vs_ft.evaluation.harness import HEADLINE, summarize, with_correctness
 from rag_vs_ft.evaluation.statistics import spread
 from rag_vs_ft.report.profiles import load_profile
 from rag_vs_ft.report.dominance import SMALL_N
@@ -81,6 +81,7 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     cfg = meta.get("config", {})
     resamples = cfg.get("eval", {}).get("bootstrap_resamples", 2000)
     seed = cfg.get("seed", 0)
+    rows = with_correctness(rows)
     main, extra = primary_rows(rows, meta.get("primary_seed"))
     summaries = summarize(main, resamples, seed)
     spec = meta["arms"]  # registry order: candidates, then floors, then the ceiling
