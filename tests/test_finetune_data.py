@@ -32,3 +32,13 @@ def test_dynamic_padding_and_grouping(base_model_path):
         assert t["input_ids"].shape[1] == max(len(e.input_ids) for e in b)  # padded to the batch, not to 256
         assert int(t["attention_mask"].sum()) == sum(len(e.input_ids) for e in b)
         assert (t["labels"][t["attention_mask"] == 0] == IGNORE).all()
+
+
+def test_early_stopping_fires_on_a_rising_dev_loss_and_keeps_the_best():
+    from rag_vs_ft.finetune.qlora import EarlyStopping
+
+    stopper = EarlyStopping(patience=2)
+    losses = [2.0, 1.5, 1.2, 1.3, 1.4, 1.1]  # falls, then rises twice: training stops before the late dip
+    stopped_at = next(step for step, loss in enumerate(losses)
+                      if stopper.update(step, loss, lambda step=step: {"step": step}))
+    assert stopped_at == 4 and stopper.best == 1.2 and stopper.best_step == 2 and stopper.state == {"step": 2}

@@ -47,6 +47,21 @@ class TrainResult:
     cached: bool = False
 
 
+class EarlyStopping:
+    """Keeps the adapter with the lowest dev loss and says when to stop: after `patience` dev evaluations in a
+    row without a new best. `snapshot()` is only called on a new best (copying weights is not free)."""
+
+    def __init__(self, patience: int):
+        self.patience, self.bad, self.best, self.best_step, self.state = patience, 0, None, None, None
+
+    def update(self, step: int, dev_loss: float, snapshot: Callable[[], dict]) -> bool:
+        if self.best is None or dev_loss < self.best:
+            self.best, self.best_step, self.bad, self.state = dev_loss, step, 0, snapshot()
+        else:
+            self.bad += 1
+        return self.bad >= self.patience
+
+
 def load_trainable_base(base_path: str, method: str, dtype: torch.dtype, device: str, trust_remote_code: bool):
     """4-bit NF4 base with double quantization when asked and possible; otherwise the plain base."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
@@ -127,7 +142,7 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
     step_cb = on_start(planned) if on_start else None
     result = TrainResult(adapter_dir=str(target), key=key, method=method, note=note, steps=0, planned_steps=planned,
                          epochs_done=0.0, examples_total=len(examples), examples_seen=0)
-    best_state, bad_evals, epoch = None, 0, 0
+    stopper, epoch = EarlyStopping(cfg.patience), 0
     while result.steps < planned and not result.stopped_early:
         for batch_examples in length_grouped_batches(examples, cfg.batch_size, seed + epoch):
             batch = {k: v.to(device) for k, v in collate(batch_examples, tok.pad_token_id).items()}
@@ -146,17 +161,14 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
             if dev and (result.steps % cfg.eval_every == 0 or result.steps == planned):
                 dl = mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device)
                 result.dev_loss.append((result.steps, round(dl, 4)))
-                if result.best_dev_loss is None or dl < result.best_dev_loss:
-                    result.best_dev_loss, bad_evals = dl, 0
-                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k}
-                else:
-                    bad_evals += 1
-                    result.stopped_early = bad_evals >= cfg.patience
+                result.stopped_early = stopper.update(result.steps, dl, lambda: {
+                    k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k})
+                result.best_dev_loss = stopper.best
             if result.steps >= planned or result.stopped_early:
                 break
         epoch += 1
-    if best_state is not None:  # keep the adapter with the lowest dev loss, not the last one
-        model.load_state_dict(best_state, strict=False)
+    if stopper.state is not None:  # keep the adapter with the lowest dev loss, not the last one
+        model.load_state_dict(stopper.state, strict=False)
     result.epochs_done = round(result.examples_seen / max(1, len(examples)), 4)
     result.seconds = round(time.perf_counter() - t0, 2)
     result.peak_memory_mb = round(peak_memory_mb(device), 1)
