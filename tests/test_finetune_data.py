@@ -1,3 +1,5 @@
+import pytest
+
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.finetune.data import IGNORE, build_examples, collate, encode_qa, length_grouped_batches
 from rag_vs_ft.models.generator import load_tokenizer
@@ -42,3 +44,41 @@ def test_early_stopping_fires_on_a_rising_dev_loss_and_keeps_the_best():
     stopped_at = next(step for step, loss in enumerate(losses)
                       if stopper.update(step, loss, lambda step=step: {"step": step}))
     assert stopped_at == 4 and stopper.best == 1.2 and stopper.best_step == 2 and stopper.state == {"step": 2}
+
+
+def test_packing_keeps_labels_aligned_and_examples_apart():
+    """A packed batch gives the same loss as its examples one by one: labels line up with their tokens and no
+    example attends to its neighbour (a tiny random model, built here)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rag_vs_ft.finetune.data import Example, pack
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=64))
+    model.eval()
+    gen = torch.Generator().manual_seed(1)
+    examples = []
+    for n, answer_from in [(9, 0), (5, 3), (12, 6), (4, 0), (7, 5), (3, 1)]:
+        ids = torch.randint(1, 64, (n,), generator=gen).tolist()
+        examples.append(Example(ids, [IGNORE] * answer_from + ids[answer_from:], "qa"))
+    packed = pack(examples, max_length=16)
+    assert len(packed) < len(examples) and all(len(p.input_ids) <= 16 for p in packed)
+    # every example sits in exactly one row, its tokens and labels intact but for the unpredicted first token
+    segments = []
+    for p in packed:
+        starts = [i for i, pos in enumerate(p.position_ids) if pos == 0] + [len(p.input_ids)]
+        segments += [(p.input_ids[a:b], p.labels[a:b]) for a, b in zip(starts, starts[1:])]
+    assert sorted(segments) == sorted((e.input_ids, [IGNORE] + e.labels[1:]) for e in examples)
+
+    def loss_sum(batch):
+        with torch.no_grad():
+            b = collate(batch, pad_id=0)
+            n = int((b["labels"][:, 1:] != IGNORE).sum())
+            return float(model(**b, use_cache=False).loss) * n, n  # a cache would switch off packing masks
+
+    one_by_one = [loss_sum([e]) for e in examples]
+    packed_sum, packed_n = loss_sum(packed)
+    assert packed_n == sum(n for _, n in one_by_one)
+    assert packed_sum / packed_n == pytest.approx(sum(s for s, _ in one_by_one) / packed_n, rel=1e-5)

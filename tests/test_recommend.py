@@ -191,3 +191,12 @@ def test_dominance_comes_before_simplicity():
     assert any(r.startswith("rag dominates prompt: significantly better on no fabrication") for r in rec.reasons)
     assert rec.n_unanswerable == 1
     assert any("Only 1 unanswerable test question(s)" in r for r in rec.reasons)
+
+
+def test_an_undertrained_fine_tune_is_not_judged():
+    rows = _rows({"prompt": [0.0] * 20 + [1.0] * 10, "finetune": [1.0] * 30, "always-refuse": [0.0] * 30})
+    rec = recommend(rows, summarize(rows, resamples=200), load_profile("default"), FREE, FREE, resamples=500,
+                    arms=ARMS, undertrained=["finetune"])
+    assert rec.arm == "prompt" and rec.undertrained == ["finetune"]  # finetune would win if it were judged
+    assert any(r.startswith("Not judged: finetune") and "undertrained" in r for r in rec.reasons)
+    assert _recommend(rows).arm == "finetune"

@@ -78,6 +78,11 @@ class FinetuneConfig(_Strict):
     patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping")
     doc_chunk_chars: int = Field(900, ge=100, description="documents are cut into pieces this long")
     target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    search: bool = Field(False, description="choose learning rate and LoRA rank on dev loss first (a short trial "
+                         "per grid point, then the best refit); off by default on CPU, where a trial costs minutes")
+    search_learning_rates: list[float] = Field([1e-4, 2e-4, 5e-4], min_length=1)
+    search_ranks: list[int] = Field([8, 16], min_length=1)
+    search_steps: int = Field(20, ge=2, description="optimizer steps per search trial")
     seeds: list[int] | None = Field(None, min_length=1, description="one adapter per seed; the report shows the "
                                     "spread (default: [0] on CPU, where a seed costs minutes; [0, 1, 2] on a GPU)")
 

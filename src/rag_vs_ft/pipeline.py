@@ -236,6 +236,16 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                 meta["freshness"].update(index_update_s=round(time.perf_counter() - t1, 2),
                                          chunks_added=len(retriever.chunks) - before)
         trainings = {}
+        ft_cfg = cfg.finetune
+        if any(s.tuned for s in specs.values()) and ft_cfg.search:
+            from rag_vs_ft.finetune.search import search, trials_table
+
+            with ui.stage("finetune:search"):  # train + dev only: no test question reaches a trial
+                ft_cfg, trials = search(ft_cfg, lambda c: train_adapter(
+                    base_path, meta["model"], train_docs, train_qa, dev_qa, c, seeds[0], device, dtype,
+                    cfg.cache_dir, cfg.model.trust_remote_code))
+                meta["finetune_search"] = {"trials": trials_table(trials), "learning_rate": ft_cfg.learning_rate,
+                                           "lora_r": ft_cfg.lora_r}
         if any(s.tuned for s in specs.values()):
             for seed in seeds:
                 with ui.stage(f"finetune:seed{seed}"):
@@ -244,9 +254,14 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                         return lambda step, loss: advance(1, f"loss {loss:.3f}")
 
                     trainings[seed] = train_adapter(base_path, meta["model"], train_docs, train_qa, dev_qa,
-                                                    cfg.finetune, seed, device, dtype, cfg.cache_dir,
+                                                    ft_cfg, seed, device, dtype, cfg.cache_dir,
                                                     cfg.model.trust_remote_code, on_start)
                     gc.collect()  # the 4-bit training model must not linger beside the answering models
+            from rag_vs_ft.finetune.data import coverage
+
+            trained = {d.id for d in train_docs} | {d for q in train_qa for d in q.doc_ids}
+            covered, answerable = coverage(test, trained)
+            meta["finetune_coverage"] = {"covered": covered, "answerable": answerable}
             meta["finetune"] = asdict(trainings[seeds[0]])
             meta["finetune_runs"] = {str(s): asdict(t) for s, t in trainings.items()}
         few_shot_arm = next((s for s in specs.values() if s.uses_few_shot), None)

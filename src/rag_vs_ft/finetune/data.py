@@ -21,7 +21,8 @@ IGNORE = -100
 class Example:
     input_ids: list[int]
     labels: list[int]
-    kind: str  # "document" or "qa"
+    kind: str  # "document" or "qa" (or "packed")
+    position_ids: list[int] | None = None  # packed rows: positions restart at 0 at every example
 
 
 def document_pieces(docs: list[Document], piece_chars: int) -> list[str]:
@@ -67,8 +68,49 @@ def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) 
     return batches
 
 
+def pack(examples: list[Example], max_length: int) -> list[Example]:
+    """Several examples per row, up to `max_length` tokens (first fit, longest first), so no step computes padding.
+    Positions restart at 0 for every example: with no attention mask, transformers then builds a block-diagonal
+    causal mask from them, so an example never attends to its neighbour — provided the model is called with
+    `use_cache=False` (with a cache, transformers skips that mask). The first token of every example gets
+    no label (it would be predicted from the previous example's last token); unpacked, it has none either,
+    because the loss predicts token t+1 from token t."""
+    rows: list[list[Example]] = []
+    room: list[int] = []
+    for e in sorted(examples, key=lambda e: -len(e.input_ids)):
+        n = len(e.input_ids)
+        i = next((i for i, r in enumerate(room) if r >= n), None)
+        if i is None:
+            rows.append([e])
+            room.append(max_length - n)
+        else:
+            rows[i].append(e)
+            room[i] -= n
+    out = []
+    for row in rows:
+        ids, labels, pos = [], [], []
+        for e in row:
+            ids += e.input_ids
+            labels += [IGNORE] + e.labels[1:]
+            pos += list(range(len(e.input_ids)))
+        out.append(Example(ids, labels, "packed", pos))
+    return out
+
+
 def collate(batch: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
-    """Dynamic padding to the longest example of the batch (right side: training needs no generation)."""
+    """Dynamic padding to the longest example of the batch (right side: training needs no generation). Packed
+    rows carry position ids instead of an attention mask; padding is then one more (label-less) sequence."""
+    if any(e.position_ids is not None for e in batch):
+        width = max(len(e.input_ids) for e in batch)
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+        pos = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, e in enumerate(batch):
+            n = len(e.input_ids)
+            ids[i, :n], labels[i, :n] = torch.tensor(e.input_ids), torch.tensor(e.labels)
+            pos[i, :n] = torch.tensor(e.position_ids or list(range(n)))
+            pos[i, n:] = torch.arange(width - n)
+        return {"input_ids": ids, "labels": labels, "position_ids": pos}
     width = max(len(e.input_ids) for e in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
@@ -79,3 +121,10 @@ def collate(batch: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
         labels[i, :n] = torch.tensor(e.labels)
         mask[i, :n] = 1
     return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def coverage(questions: list[QAItem], trained_doc_ids: set[str]) -> tuple[int, int]:
+    """(answerable questions whose evidence the fine-tune trained on, answerable questions): a fine-tune can only
+    know what it saw, so this bounds what a closed-book fine-tune can answer."""
+    answerable = [q for q in questions if q.answerable and q.doc_ids]
+    return sum(any(d in trained_doc_ids for d in q.doc_ids) for q in answerable), len(answerable)

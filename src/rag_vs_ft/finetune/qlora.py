@@ -40,6 +40,9 @@ class TrainResult:
     train_loss: list[tuple[int, float]] = field(default_factory=list)
     dev_loss: list[tuple[int, float]] = field(default_factory=list)
     best_dev_loss: float | None = None
+    dev_loss_start: float | None = None  # before the first step: the dev loss must end below it
+    best_step: int | None = None  # where the kept adapter comes from
+    tokens_seen: int = 0  # training tokens (padding excluded)
     stopped_early: bool = False
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
@@ -99,7 +102,7 @@ def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, devi
     for s in range(0, len(examples), batch_size):
         batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
         n = int((batch["labels"][:, 1:] != -100).sum())
-        total += float(model(**batch).loss) * n
+        total += float(model(**batch, use_cache=False).loss) * n
         count += n
     model.train()
     return total / max(1, count)
@@ -107,7 +110,8 @@ def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, devi
 
 def adapter_key(base_info: dict, examples: list[Example], dev: list[Example], cfg: FinetuneConfig, seed: int) -> str:
     data = stable_hash([e.input_ids for e in examples] + [e.input_ids for e in dev])
-    hparams = cfg.model_dump(exclude={"seeds"})  # the list of seeds to run does not change one seed's adapter
+    # neither the list of seeds to run nor the search settings change one seed's adapter at given values
+    hparams = cfg.model_dump(exclude={"seeds", "search", "search_learning_rates", "search_ranks", "search_steps"})
     return stable_hash({"base": base_info, "data": data, "hparams": hparams, "seed": seed})
 
 
@@ -143,10 +147,12 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
     result = TrainResult(adapter_dir=str(target), key=key, method=method, note=note, steps=0, planned_steps=planned,
                          epochs_done=0.0, examples_total=len(examples), examples_seen=0)
     stopper, epoch = EarlyStopping(cfg.patience), 0
+    if dev:
+        result.dev_loss_start = round(mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device), 4)
     while result.steps < planned and not result.stopped_early:
         for batch_examples in length_grouped_batches(examples, cfg.batch_size, seed + epoch):
             batch = {k: v.to(device) for k, v in collate(batch_examples, tok.pad_token_id).items()}
-            loss = model(**batch).loss
+            loss = model(**batch, use_cache=False).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             opt.step()
@@ -154,6 +160,7 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
             opt.zero_grad(set_to_none=True)
             result.steps += 1
             result.examples_seen += len(batch_examples)
+            result.tokens_seen += sum(len(e.input_ids) for e in batch_examples)
             loss_value = loss.item()
             result.train_loss.append((result.steps, round(loss_value, 4)))
             if step_cb:
@@ -163,7 +170,7 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
                 result.dev_loss.append((result.steps, round(dl, 4)))
                 result.stopped_early = stopper.update(result.steps, dl, lambda: {
                     k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k})
-                result.best_dev_loss = stopper.best
+                result.best_dev_loss, result.best_step = stopper.best, stopper.best_step
             if result.steps >= planned or result.stopped_early:
                 break
         epoch += 1

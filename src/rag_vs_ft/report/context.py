@@ -95,7 +95,11 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     per_answer_usd = {a: usd(1 / summaries[a]["answers_per_s"], price) if summaries[a]["answers_per_s"] else 0.0
                       for a in arms}
     profile = load_profile(cfg.get("eval", {}).get("profile", "default"))
-    rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples, arms=spec)
+    runs = list(meta.get("finetune_runs", {}).values())
+    short = bool(runs) and min(r.get("epochs_done", 0.0) for r in runs) < 1.0
+    undertrained = [a for a in arms if spec[a]["role"] == "candidate" and spec[a]["tuned"] and short]
+    rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples, arms=spec,
+                    undertrained=undertrained)
     cands = [a for a in arms if spec[a]["role"] == "candidate"]
     baseline = min(cands, key=lambda a: spec[a].get("complexity", 0), default=None)  # the simplest candidate
     others = [a for a in cands if a != baseline]

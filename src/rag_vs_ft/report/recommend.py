@@ -37,6 +37,7 @@ class Recommendation:
     below_floor: list[str] = field(default_factory=list)  # candidates that do not beat every floor significantly
     dominated: dict[str, tuple[str, list[CriterionDiff]]] = field(default_factory=dict)  # arm -> (by whom, how)
     n_unanswerable: int = 0  # below SMALL_N the refusal of unanswerable questions decides nothing
+    undertrained: list[str] = field(default_factory=list)  # tuned arms whose adapter saw < 1 epoch: not judged
 
 
 def question_columns(rows: list[dict]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
@@ -62,10 +63,11 @@ def _scorer(profile: Profile, constants: dict[str, float], unanswerable_counts: 
 
 def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, setup_usd: dict[str, float],
               usd_per_answer: dict[str, float], seed: int = 0, resamples: int = 2000,
-              arms: dict[str, dict] | None = None) -> Recommendation:
+              arms: dict[str, dict] | None = None, undertrained: list[str] = ()) -> Recommendation:
     """Rank the candidate arms (`arms`: run.json's description of every arm; all rows are candidates when it is
     missing) by profile score. Only a candidate that beats every floor significantly on the headline can be
-    recommended; an arm another one dominates is out; among the rest, those the data cannot separate from the
+    recommended; an arm another one dominates is out, and so is an `undertrained` one (a fine-tune that did not
+    finish one epoch is a straw man, not the approach); among the rest, those the data cannot separate from the
     leader go to the simplest to run."""
     arms = arms or {a: {"role": "candidate", "complexity": 0} for a in {r["arm"] for r in rows}}
     qids, cols = question_columns(rows)
@@ -83,8 +85,9 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
     floors = {c: {f: paired_bootstrap(cols[c][HEADLINE], cols[f][HEADLINE], resamples, seed)
                   for f in floor_names} for c in cands}
     below = [c for c in cands if not all(d.low > 0 for d in floors[c].values())]
-    beaten = dominated([a for a, _ in ranking if a not in below], cols, resamples, seed)
-    eligible = [a for a, _ in ranking if a not in below and a not in beaten]
+    unjudged = [a for a in cands if a in set(undertrained)]
+    beaten = dominated([a for a, _ in ranking if a not in below and a not in unjudged], cols, resamples, seed)
+    eligible = [a for a, _ in ranking if a not in below and a not in beaten and a not in unjudged]
 
     def diff(a: str, b: str) -> PairedDiff:
         return paired_statistic(_scorer(profile, consts[a], counts), cols[a], _scorer(profile, consts[b], counts),
@@ -101,13 +104,17 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
               else None)
     rec = Recommendation(arm=choice, profile=profile, n=len(qids), scores=scores, criteria=criteria,
                          ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied, floors=floors,
-                         below_floor=below, dominated=beaten, n_unanswerable=n_unans)
+                         below_floor=below, dominated=beaten, n_unanswerable=n_unans, undertrained=unjudged)
     rec.reasons = reasons(rec, summaries, leader) if choice else no_winner(rec, summaries)
     if choice:
         extra = [f"Not ranked: {', '.join(below)} — no significant lead over every trivial answerer "
                  f"({', '.join(floor_names)}) on {rec.n} questions."] if below else []
         extra += [dominance_sentence(b, a, diffs) for b, (a, diffs) in beaten.items()]
         rec.reasons[1:1] = extra
+    if unjudged:
+        rec.reasons.insert(1 if choice else len(rec.reasons), f"Not judged: {', '.join(unjudged)} — its fine-tune "
+                           "stopped before one full epoch (undertrained), so this run cannot judge that approach; "
+                           "raise finetune.max_steps (or set it to null) to train a full epoch.")
     if 0 < n_unans < SMALL_N:
         rec.reasons.append(f"Only {n_unans} unanswerable test question(s): refusing them is shown with its n and "
                            f"interval but decides nothing here (fewer than {SMALL_N}).")
