@@ -112,9 +112,10 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
         extra += [dominance_sentence(b, a, diffs) for b, (a, diffs) in beaten.items()]
         rec.reasons[1:1] = extra
     if unjudged:
-        rec.reasons.insert(1 if choice else len(rec.reasons), f"Not judged: {', '.join(unjudged)} — its fine-tune "
-                           "stopped before one full epoch (undertrained), so this run cannot judge that approach; "
-                           "raise finetune.max_steps (or set it to null) to train a full epoch.")
+        rec.reasons.insert(1 if choice else len(rec.reasons), f"Not judged: {', '.join(unjudged)} — the fine-tune "
+                           "stopped before one full epoch (undertrained), so this run cannot judge "
+                           f"{'these approaches' if len(unjudged) > 1 else 'that approach'}; raise "
+                           "finetune.max_steps (or set it to null) to train a full epoch.")
     if 0 < n_unans < SMALL_N:
         rec.reasons.append(f"Only {n_unans} unanswerable test question(s): refusing them is shown with its n and "
                            f"interval but decides nothing here (fewer than {SMALL_N}).")
@@ -130,7 +131,8 @@ def dominance_sentence(loser: str, winner: str, diffs: list[CriterionDiff]) -> s
 
 def no_winner(rec: Recommendation, summaries: dict[str, dict]) -> list[str]:
     """Plain words when no approach beats a trivial answerer, with the numbers behind it."""
-    best = max(rec.scores, key=lambda a: summaries[a][HEADLINE]) if rec.scores else None
+    judged = [a for a in rec.scores if a not in rec.undertrained]
+    best = max(judged, key=lambda a: summaries[a][HEADLINE]) if judged else None
     out = [f"No approach beats a trivial answerer on this corpus with this model: on {rec.n} questions no "
            "candidate's share of correct answers is significantly above every floor's."]
     if best:
