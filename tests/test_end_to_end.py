@@ -96,6 +96,7 @@ def test_report_has_all_arms_and_metrics(run_dir):
     report = (path / "report.md").read_text()
     head = report.split("\n## ")[0]  # everything above the first section: the recommendation and the machine
     assert "Recommendation: " in head and "profile `default`" in head
+    assert "Not judged: finetune, finetune_rag — the fine-tune stopped before one full epoch" in head
     assert "*(floor)*" in report and "*(ceiling)*" in report and "beats every floor (headline)?" in report
     assert "SmolLM2-135M-Instruct" in head and "cores" in head
     summaries = summarize(rows, resamples=500, seed=0)
@@ -103,6 +104,8 @@ def test_report_has_all_arms_and_metrics(run_dir):
         lo, hi = s["ci"]["headline"]
         role = meta["arms"][arm]["role"]
         label = arm if role == "candidate" else f"{arm} *({role})*"
+        if role == "candidate" and meta["arms"][arm]["tuned"]:  # 2 steps: far from an epoch
+            label += " *(undertrained)*"
         assert f"| {label} | {s['headline']:.3f} [{lo:.3f}, {hi:.3f}] | {s['correct']:.3f} [" in report
         assert f" | {s['answer_score']:.3f} [" in report
     for section in ("## Ranking under the `default` profile", "### Pairwise: is the difference real?",

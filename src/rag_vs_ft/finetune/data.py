@@ -100,27 +100,20 @@ def pack(examples: list[Example], max_length: int) -> list[Example]:
 def collate(batch: list[Example], pad_id: int) -> dict[str, torch.Tensor]:
     """Dynamic padding to the longest example of the batch (right side: training needs no generation). Packed
     rows carry position ids instead of an attention mask; padding is then one more (label-less) sequence."""
-    if any(e.position_ids is not None for e in batch):
-        width = max(len(e.input_ids) for e in batch)
-        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-        labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
-        pos = torch.zeros((len(batch), width), dtype=torch.long)
-        for i, e in enumerate(batch):
-            n = len(e.input_ids)
-            ids[i, :n], labels[i, :n] = torch.tensor(e.input_ids), torch.tensor(e.labels)
-            pos[i, :n] = torch.tensor(e.position_ids or list(range(n)))
-            pos[i, n:] = torch.arange(width - n)
-        return {"input_ids": ids, "labels": labels, "position_ids": pos}
+    packed = any(e.position_ids is not None for e in batch)
     width = max(len(e.input_ids) for e in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    extra = torch.zeros((len(batch), width), dtype=torch.long)  # position ids (packed) or the attention mask
     for i, e in enumerate(batch):
         n = len(e.input_ids)
-        ids[i, :n] = torch.tensor(e.input_ids)
-        labels[i, :n] = torch.tensor(e.labels)
-        mask[i, :n] = 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        ids[i, :n], labels[i, :n] = torch.tensor(e.input_ids), torch.tensor(e.labels)
+        if packed:
+            extra[i, :n] = torch.tensor(e.position_ids or list(range(n)))
+            extra[i, n:] = torch.arange(width - n)
+        else:
+            extra[i, :n] = 1
+    return {"input_ids": ids, "labels": labels, ("position_ids" if packed else "attention_mask"): extra}
 
 
 def coverage(questions: list[QAItem], trained_doc_ids: set[str]) -> tuple[int, int]:
