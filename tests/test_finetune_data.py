@@ -82,3 +82,23 @@ def test_packing_keeps_labels_aligned_and_examples_apart():
     packed_sum, packed_n = loss_sum(packed)
     assert packed_n == sum(n for _, n in one_by_one)
     assert packed_sum / packed_n == pytest.approx(sum(s for s, _ in one_by_one) / packed_n, rel=1e-5)
+
+
+def test_packed_training_completes_an_epoch_in_fewer_steps(base_model_path, tmp_path):
+    import math
+
+    import torch
+
+    from rag_vs_ft.config import FinetuneConfig
+    from rag_vs_ft.finetune.qlora import train_adapter
+
+    docs = [Document(f"d{i}", f"Rule {i}", f"Rule {i} says that the deadline is {i + 2} days after notice.")
+            for i in range(6)]
+    qa = [QAItem(f"q{i}", f"What is the deadline under rule {i}?", f"{i + 2} days after notice.", (f"d{i}",),
+                 True, "a") for i in range(6)]
+    cfg = FinetuneConfig(method="lora", packing=True, max_steps=None, epochs=1.0, batch_size=2, max_length=128,
+                         eval_every=1, patience=5, learning_rate=1e-3, doc_chunk_chars=200)
+    res = train_adapter(base_model_path, {"name": "t"}, docs, qa, qa[:3], cfg, 0, "cpu", torch.float32, tmp_path)
+    assert res.examples_total == 12 and res.examples_seen == 12 and res.epochs_done == 1.0
+    assert res.steps < math.ceil(12 / cfg.batch_size)  # several examples per row
+    assert res.tokens_seen > 0 and res.best_dev_loss < res.dev_loss_start and res.best_step is not None

@@ -78,6 +78,8 @@ class FinetuneConfig(_Strict):
     patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping")
     doc_chunk_chars: int = Field(900, ge=100, description="documents are cut into pieces this long")
     target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    packing: bool = Field(False, description="several examples per training row, no padding (positions restart "
+                          "per example, so none attends to another)")
     search: bool = Field(False, description="choose learning rate and LoRA rank on dev loss first (a short trial "
                          "per grid point, then the best refit); off by default on CPU, where a trial costs minutes")
     search_learning_rates: list[float] = Field([1e-4, 2e-4, 5e-4], min_length=1)

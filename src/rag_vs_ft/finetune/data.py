@@ -23,6 +23,7 @@ class Example:
     labels: list[int]
     kind: str  # "document" or "qa" (or "packed")
     position_ids: list[int] | None = None  # packed rows: positions restart at 0 at every example
+    members: int = 1  # training examples in this row (a packed row holds several)
 
 
 def document_pieces(docs: list[Document], piece_chars: int) -> list[str]:
@@ -93,7 +94,7 @@ def pack(examples: list[Example], max_length: int) -> list[Example]:
             ids += e.input_ids
             labels += [IGNORE] + e.labels[1:]
             pos += list(range(len(e.input_ids)))
-        out.append(Example(ids, labels, "packed", pos))
+        out.append(Example(ids, labels, "packed", pos, members=len(row)))
     return out
 
 

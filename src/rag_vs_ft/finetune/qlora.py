@@ -18,7 +18,7 @@ import torch
 
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
-from rag_vs_ft.finetune.data import Example, build_examples, collate, encode_qa, length_grouped_batches
+from rag_vs_ft.finetune.data import Example, build_examples, collate, encode_qa, length_grouped_batches, pack
 from rag_vs_ft.models.generator import load_tokenizer
 from rag_vs_ft.measure import peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_dir, stable_hash
@@ -134,7 +134,8 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
     model, method, note = load_trainable_base(base_path, cfg.method, dtype, device, trust_remote_code)
     model = attach_lora(model, cfg, seed)
     model.train()
-    batches_per_epoch = math.ceil(len(examples) / cfg.batch_size)
+    rows = pack(examples, cfg.max_length) if cfg.packing else examples
+    batches_per_epoch = math.ceil(len(rows) / cfg.batch_size)
     planned = math.ceil(cfg.epochs * batches_per_epoch)
     if cfg.max_steps is not None:
         planned = min(planned, cfg.max_steps)
@@ -150,7 +151,7 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
     if dev:
         result.dev_loss_start = round(mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device), 4)
     while result.steps < planned and not result.stopped_early:
-        for batch_examples in length_grouped_batches(examples, cfg.batch_size, seed + epoch):
+        for batch_examples in length_grouped_batches(rows, cfg.batch_size, seed + epoch):
             batch = {k: v.to(device) for k, v in collate(batch_examples, tok.pad_token_id).items()}
             loss = model(**batch, use_cache=False).loss
             loss.backward()
@@ -159,7 +160,7 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
             sched.step()
             opt.zero_grad(set_to_none=True)
             result.steps += 1
-            result.examples_seen += len(batch_examples)
+            result.examples_seen += sum(e.members for e in batch_examples)
             result.tokens_seen += sum(len(e.input_ids) for e in batch_examples)
             loss_value = loss.item()
             result.train_loss.append((result.steps, round(loss_value, 4)))
