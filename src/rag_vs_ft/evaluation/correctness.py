@@ -17,11 +17,10 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from nltk.stem.porter import PorterStemmer
-
 from rag_vs_ft.evaluation.grounding import content_words
 from rag_vs_ft.evaluation.metrics import yes_no, yes_no_verdict
 
+HEADLINE = "headline"  # the results-row field of the weighted credit, whose mean over questions is the headline
 KEY_SHARE = 0.5  # share of the reference's key words an answer must contain (calibrated on the labels)
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
 # "one" is left out: far more often an article-like word ("one of the", "one supervisory authority") than a fact.
@@ -30,12 +29,16 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
 _CITATION = re.compile(r"\[[^\]]*\]")
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem.porter import PorterStemmer  # importing nltk takes ~2 s: only when an answer is judged
+
+    return PorterStemmer()
+
+
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
-    return _STEMMER.stem(word)
-
-
-_STEMMER = PorterStemmer()
+    return _stemmer().stem(word)
 
 
 def _numbers(text: str) -> set[str]:
@@ -95,17 +98,29 @@ def headline_weights(kinds: Sequence[str], answerable: Sequence[bool]) -> list[f
     return [len(kinds) / (len(counts) * counts[k]) if a else 0.0 for k, a in zip(kinds, answerable)]
 
 
+def add_correctness(rows: list[dict]) -> list[dict]:
+    """`correct`, `credit` and HEADLINE (the credit weighted for the macro average) for every row of one arm's
+    answers to one question set. A row holds what the harness writes: question, reference, answer, answerable,
+    refused, kind. The one place these three fields are computed: the harness, the few-shot choice on dev and the
+    re-rendering of old runs all come here."""
+    weights = headline_weights([r["kind"] for r in rows], [r["answerable"] for r in rows])
+    out = []
+    for r, w in zip(rows, weights, strict=True):
+        refused = bool(r["refused"])
+        correct = is_correct(r["answer"], r["question"], r["reference"], r["answerable"], refused)
+        c = credit(correct, refused, r["reference"], r["answerable"])
+        out.append({**r, "correct": float(correct), "credit": c, HEADLINE: c * w})
+    return out
+
+
 def headline_score(answers: Sequence[str], questions: Sequence) -> float:
-    """The headline of a list of answers to QAItems (the harness computes the same per row)."""
+    """The headline of a list of answers to QAItems, as the report computes it."""
     from rag_vs_ft.evaluation.refusal import is_refusal
 
-    weights = headline_weights([q.kind for q in questions], [q.answerable for q in questions])
-    total = 0.0
-    for text, q, w in zip(answers, questions, weights, strict=True):
-        refused = is_refusal(text)
-        total += w * credit(is_correct(text, q.question, q.answer, q.answerable, refused), refused, q.answer,
-                            q.answerable)
-    return total / max(1, len(questions))
+    rows = add_correctness([{"question": q.question, "reference": q.answer, "answer": text, "kind": q.kind,
+                             "answerable": q.answerable, "refused": is_refusal(text)}
+                            for text, q in zip(answers, questions, strict=True)])
+    return sum(r[HEADLINE] for r in rows) / max(1, len(rows))
 
 
 def agreement(pairs: Sequence[tuple[bool, bool]]) -> dict | None:

@@ -62,11 +62,6 @@ def closed_book_diagnosis(rows: list[dict], arm: str) -> ClosedBookDiagnosis | N
                                (len(wrong) - refused - fabricated) / n)
 
 
-def share_correct(rows: list[dict], arm: str) -> float | None:
-    rs = _answerable(rows, arm)
-    return sum(r["correct"] for r in rs) / len(rs) if rs else None
-
-
 READING_LIMITS = 0.5  # below this share correct with gold evidence, the reading model is the limit
 
 
@@ -93,7 +88,7 @@ def diagnose(rows: list[dict], specs: dict[str, dict]) -> dict:
     retrieval = [d for a in cands if specs[a].get("uses_retrieval") and (d := retrieval_diagnosis(rows, a))]
     closed = [d for a in cands if not specs[a].get("uses_retrieval") and (d := closed_book_diagnosis(rows, a))]
     ceiling = next((a for a, s in specs.items() if s.get("role") == "ceiling" and _answerable(rows, a)), None)
-    ceiling_correct = share_correct(rows, ceiling) if ceiling else None
+    ceiling_correct = retrieval_diagnosis(rows, ceiling).correct if ceiling else None
     main = min(retrieval, key=lambda d: (specs[d.arm].get("complexity", 0), d.arm), default=None)
     return {"retrieval": retrieval, "closed_book": closed, "ceiling": ceiling, "ceiling_correct": ceiling_correct,
             "bottleneck": bottleneck(main, ceiling_correct) if main else None}

@@ -9,12 +9,11 @@ import numpy as np
 
 from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.evaluation.correctness import credit, headline_weights, is_correct
+from rag_vs_ft.evaluation.correctness import HEADLINE, add_correctness
 from rag_vs_ft.evaluation.grounding import Evidence, citation_precision, is_fabricated
 from rag_vs_ft.evaluation.metrics import answer_metrics, cited_ids, context_precision, context_recall
 from rag_vs_ft.evaluation.statistics import bootstrap_ci
 
-HEADLINE = "headline"  # share of correct answers, chance-corrected, macro over kinds (correctness.py)
 QUALITY_METRICS = (HEADLINE, "correct", "answer_score", "exact_match", "token_f1", "rouge_l", "string_similarity", "semantic_similarity")
 # Metrics averaged over a subset of questions: (summary name, row field, which rows).
 SUBSET_METRICS = (
@@ -36,10 +35,9 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
                   semantic=None, evidence: Evidence | None = None) -> list[dict]:
     """One results row per question: the question, reference, answer, retrieval, every metric, cost."""
     rows = []
-    weights = headline_weights([q.kind for q in questions], [q.answerable for q in questions])
     if semantic is not None:  # the same texts semantic.score embeds below (empty answers become " ")
         semantic.embeddings.warm([q.answer or " " for q in questions] + [a.answer or " " for a in answers])
-    for q, a, weight in zip(questions, answers, weights, strict=True):
+    for q, a in zip(questions, answers, strict=True):
         assert q.id == a.question_id, (q.id, a.question_id)
         row = {
             "arm": arm, "question_id": q.id, "kind": q.kind, "origin": q.origin, "answerable": q.answerable,
@@ -50,10 +48,6 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
             "prompt_tokens": a.prompt_tokens, "generated_tokens": a.generated_tokens,
         }
         row["answer_score"] = answer_score(row["exact_match"], row["token_f1"])
-        correct = is_correct(a.answer, q.question, q.answer, q.answerable, bool(row["refused"]))
-        row["correct"] = float(correct)
-        row["credit"] = credit(correct, bool(row["refused"]), q.answer, q.answerable)
-        row[HEADLINE] = row["credit"] * weight
         if uses_retrieval and q.answerable:
             row["context_recall"] = context_recall(a.retrieved_ids, q.doc_ids)
             row["context_precision"] = context_precision(a.retrieved_ids, q.doc_ids)
@@ -65,7 +59,7 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
                 row["cites"] = float(bool(row["cited_ids"]))
                 row["citation_precision"] = citation_precision(a.answer, q.question, evidence)
         rows.append(row)
-    return rows
+    return add_correctness(rows)
 
 
 def with_correctness(rows: list[dict]) -> list[dict]:
@@ -74,13 +68,8 @@ def with_correctness(rows: list[dict]) -> list[dict]:
     if all("correct" in r for r in rows):
         return rows
     out = []
-    for (_arm, _seed), group in _group_by(rows, lambda r: (r["arm"], r.get("seed"))).items():
-        weights = headline_weights([r["kind"] for r in group], [r["answerable"] for r in group])
-        for r, w in zip(group, weights):
-            refused = bool(r["refused"])
-            correct = is_correct(r["answer"], r["question"], r["reference"], r["answerable"], refused)
-            c = credit(correct, refused, r["reference"], r["answerable"])
-            out.append({**r, "correct": float(correct), "credit": c, HEADLINE: c * w})
+    for group in _group_by(rows, lambda r: (r["arm"], r.get("seed"))).values():
+        out += add_correctness(group)
     return out
 
 

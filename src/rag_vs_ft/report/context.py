@@ -139,7 +139,7 @@ def build_context(rows: list[dict], meta: dict) -> dict:
             "roles": {a: spec[a]["role"] for a in arms}, "arm_specs": spec,
             "seed_table": seed_table(rows, seeds, resamples, seed, [a for a in arms if spec[a]["tuned"]]), "seeds": seeds, "extra_rows": len(extra),
             "freshness": freshness_table(main, arms), "cost_rows": cost_rows, "price": price,
-            "runs": list(meta.get("finetune_runs", {}).values()), "forgetting": meta.get("forgetting"),
+            "runs": runs, "forgetting": meta.get("forgetting"),
             "memory": meta.get("memory_estimate", []), "diagnosis": diagnose(main, spec),
             "judge_agreement": judge_agreement,
             "kind_baseline": baseline, "small_n": SMALL_N, "kind_versus": kind_versus(main, baseline, others, resamples, seed)}

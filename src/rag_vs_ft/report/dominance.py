@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag_vs_ft.evaluation.correctness import HEADLINE
 from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap
 
 SMALL_N = 10  # fewer questions than this: shown, never decisive
@@ -37,7 +38,7 @@ def _criteria(cols: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.nda
     """criterion -> (per-question values with higher better, mask of the questions it is measured on)."""
     answerable = cols["answerable"].astype(bool)
     return {
-        "correct answers": (cols["headline"], np.ones_like(answerable)),
+        "correct answers": (cols[HEADLINE], np.ones_like(answerable)),
         "no fabrication": (1 - cols["fabricated"], np.ones_like(answerable)),
         "refusing unanswerable questions": (cols["refused"], ~answerable),
     }

@@ -20,6 +20,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rag_vs_ft.evaluation.correctness import HEADLINE
+
 CRITERIA = ("quality", "groundedness", "refusal", "freshness", "latency", "cost")
 _REPO_PROFILES = Path(__file__).resolve().parents[3] / "evals" / "profiles"
 
@@ -92,7 +94,7 @@ def question_criteria(cols: dict[str, np.ndarray], unanswerable_counts: bool = T
         warnings.simplefilter("ignore", RuntimeWarning)
         refusal = np.nanmean(refusal_parts, axis=0)
     return {
-        "quality": cols["headline"].mean(axis=-1),
+        "quality": cols[HEADLINE].mean(axis=-1),
         "groundedness": 1 - cols["fabricated"].mean(axis=-1),
         "refusal": refusal,
         "freshness": _masked_mean(cols["credit"], cols["fresh"]),
