@@ -72,7 +72,7 @@ def test_domains_lists_legal_with_counts():
 
 def test_keys_and_help():
     code, out, _ = cli("keys")
-    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.max_steps = 20" in out
+    assert code == 0 and "retrieval.top_k = 3" in out and "finetune.packing = True" in out
     for sub in ("run", "domains", "report", "keys", "profiles"):
         code, out, _ = cli(sub, "--help")
         assert code == 0 and "Usage" in out

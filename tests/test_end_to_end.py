@@ -16,7 +16,8 @@ from rag_vs_ft.report.context import primary_rows
 
 SECRET = "sk-e2e-NEVER-WRITE-ME-91c2"
 
-SLICE = ["eval.limit=6", "finetune.max_steps=2", "finetune.eval_every=1", "model.max_new_tokens=24",
+SLICE = ["eval.limit=6", "finetune.max_steps=2", "finetune.eval_every=1", "finetune.dev_max_tokens=1500",
+         "model.max_new_tokens=24",
          "eval.bootstrap_resamples=500", "eval.few_shot_dev=8", "finetune.seeds=[0,1]"]  # CPU default: one seed
 
 
@@ -124,7 +125,8 @@ def test_report_has_all_arms_and_metrics(run_dir):
                and r["recall"] >= chosen - 0.02 for r in grid)
     assert "Judge: `stub-judge`" in report and "No judge configured" not in report
     assert meta["judge"]["samples"] == 8 * 6 and meta["forgetting"]["n"] >= 50
-    assert set(meta["forgetting"]["models"]) == {"base", "finetune seed 0", "finetune seed 1"}
+    assert set(meta["forgetting"]["models"]) == {"base", "finetune seed 0", "finetune seed 1", "finetune_rag seed 0",
+                                                 "finetune_rag seed 1"}
     assert meta["freshness"]["documents"] and meta["freshness"]["index_update_s"] > 0
     for fig in ("metrics.png", "quality_vs_latency.png", "loss_curve.png"):
         assert (path / fig).stat().st_size > 1000
@@ -133,11 +135,17 @@ def test_report_has_all_arms_and_metrics(run_dir):
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
     assert "<table>" in html and "Recommendation: " in html
 
-    assert meta["finetune"]["method"] in ("qlora-nf4", "lora") and meta["finetune"]["steps"] == 2
-    assert [r["seconds"] > 0 for r in meta["finetune_runs"].values()] == [True, True]
+    adapters = {(a["recipe"], a["seed"]): a for a in meta["adapters"]}  # each tuned arm has its own adapter
+    assert set(adapters) == {("closed_book", 0), ("closed_book", 1), ("raft", 0), ("raft", 1)}
+    assert all(a["method"] in ("qlora-nf4", "lora") and a["steps"] == 2 and a["seconds"] > 0 for a in adapters.values())
+    assert adapters[("raft", 0)]["key"] != adapters[("closed_book", 0)]["key"]
+    assert adapters[("raft", 0)]["training_set"]["sources"].get("RAFT with oracle", 0) > 0
+    assert all(0 <= a["coverage"]["covered"] <= a["coverage"]["answerable"] > 0 for a in adapters.values())
+    assert "| finetune_rag | 0 |" in report and "**Coverage:**" in report and "× the estimate" in report
     assert meta["corpus"]["documents"] == 451 and len(meta["corpus"]["hash"]) == 16
     assert meta["packages"]["transformers"] != "not installed"
-    assert {"model", "index", "index update", "finetune:seed0", "finetune:seed1", "answer:rag"} <= set(meta["timings_s"])
+    assert {"model", "index", "index update", "finetune:closed_book@seed0", "finetune:raft@seed1",
+            "answer:rag"} <= set(meta["timings_s"])
     assert not list(path.glob(".*.tmp"))  # no half-written files left behind
 
 

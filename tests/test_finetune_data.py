@@ -84,6 +84,14 @@ def test_packing_keeps_labels_aligned_and_examples_apart():
     assert packed_sum / packed_n == pytest.approx(sum(s for s, _ in one_by_one) / packed_n, rel=1e-5)
 
 
+def _rules(n: int):
+    docs = [Document(f"d{i}", f"Rule {i}", f"Rule {i} says that the deadline is {i + 2} days after notice.")
+            for i in range(n)]
+    qa = [QAItem(f"q{i}", f"What is the deadline under rule {i}?", f"{i + 2} days after notice.", (f"d{i}",),
+                 True, "a") for i in range(n)]
+    return docs, qa
+
+
 def test_packed_training_completes_an_epoch_in_fewer_steps(base_model_path, tmp_path):
     import math
 
@@ -91,14 +99,64 @@ def test_packed_training_completes_an_epoch_in_fewer_steps(base_model_path, tmp_
 
     from rag_vs_ft.config import FinetuneConfig
     from rag_vs_ft.finetune.qlora import train_adapter
+    from rag_vs_ft.finetune.recipes import closed_book_set
 
-    docs = [Document(f"d{i}", f"Rule {i}", f"Rule {i} says that the deadline is {i + 2} days after notice.")
-            for i in range(6)]
-    qa = [QAItem(f"q{i}", f"What is the deadline under rule {i}?", f"{i + 2} days after notice.", (f"d{i}",),
-                 True, "a") for i in range(6)]
-    cfg = FinetuneConfig(method="lora", packing=True, max_steps=None, epochs=1.0, batch_size=2, max_length=128,
-                         eval_every=1, patience=5, learning_rate=1e-3, doc_chunk_chars=200)
-    res = train_adapter(base_model_path, {"name": "t"}, docs, qa, qa[:3], cfg, 0, "cpu", torch.float32, tmp_path)
+    docs, qa = _rules(6)
+    cfg = FinetuneConfig(method="lora", packing=True, epochs=1.0, batch_size=2, max_length=128, eval_every=1,
+                         patience=5, learning_rate=1e-3, doc_chunk_chars=200, documents=True, generated_qa=False)
+    tset = closed_book_set(load_tokenizer(base_model_path), docs, qa, qa[:3], cfg, budget=None)
+    assert tset.sources == {"train QA": 6, "document piece": 6}
+    res = train_adapter(base_model_path, {"name": "t"}, tset, cfg, 0, "cpu", torch.float32, tmp_path)
     assert res.examples_total == 12 and res.examples_seen == 12 and res.epochs_done == 1.0
     assert res.steps < math.ceil(12 / cfg.batch_size)  # several examples per row
     assert res.tokens_seen > 0 and res.best_dev_loss < res.dev_loss_start and res.best_step is not None
+
+
+def test_early_stopping_fires_at_the_default_settings_and_keeps_the_best_adapter(base_model_path, tmp_path,
+                                                                                   monkeypatch):
+    """Default epochs, evaluation interval and patience, a dev loss that rises after its first evaluation:
+    training stops after the first epoch (not before: some examples would never have been seen), and the saved
+    adapter is the one from the best evaluation, not the last."""
+    import torch
+    from safetensors.torch import load_file
+
+    import rag_vs_ft.finetune.qlora as qlora
+    from rag_vs_ft.config import FinetuneConfig
+    from rag_vs_ft.finetune.recipes import closed_book_set
+
+    docs, qa = _rules(24)
+    defaults = FinetuneConfig()
+    cfg = FinetuneConfig(method="lora", learning_rate=5e-3, generated_qa=False)  # defaults otherwise
+    assert (cfg.epochs, cfg.eval_every, cfg.patience, cfg.max_steps) == (defaults.epochs, None, defaults.patience, None)
+    tset = closed_book_set(load_tokenizer(base_model_path), docs, qa, qa[:2], cfg, budget=None)
+    seen: list[dict] = []
+    rising = iter([3.0, 2.0] + [2.5 + i / 10 for i in range(100)])  # start, best at the first evaluation, then up
+
+    def fake_dev_loss(model, *args):
+        seen.append({k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k})
+        return next(rising)
+
+    monkeypatch.setattr(qlora, "mean_loss", fake_dev_loss)
+    res = qlora.train_adapter(base_model_path, {"name": "t"}, tset, cfg, 0, "cpu", torch.float32, tmp_path)
+    evals = [s for s, _ in res.dev_loss]
+    assert res.stopped_early and res.steps < res.planned_steps and res.epochs_done >= 1.0
+    assert res.best_step == evals[0] and res.best_dev_loss == 2.0 and res.dev_loss_start == 3.0
+    saved = load_file(str(tmp_path / "adapters" / res.key / "adapter_model.safetensors"))
+    best, last = seen[1], seen[-1]  # seen[0] is the start, before any step
+    name = next(k for k in best if "lora_B" in k)
+    saved_name = next(k for k in saved if k.replace(".weight", "") in name.replace(".default", ""))
+    assert torch.equal(saved[saved_name], best[name]) and not torch.equal(saved[saved_name], last[name])
+
+
+def test_a_step_cap_below_one_epoch_leaves_the_adapter_undertrained(base_model_path, tmp_path):
+    import torch
+
+    from rag_vs_ft.config import FinetuneConfig
+    from rag_vs_ft.finetune.qlora import train_adapter
+    from rag_vs_ft.finetune.recipes import closed_book_set
+
+    docs, qa = _rules(24)
+    cfg = FinetuneConfig(method="lora", max_steps=1, batch_size=1, packing=False, generated_qa=False)
+    tset = closed_book_set(load_tokenizer(base_model_path), docs, qa, [], cfg, budget=None)
+    res = train_adapter(base_model_path, {"name": "t"}, tset, cfg, 0, "cpu", torch.float32, tmp_path)
+    assert res.steps == 1 and res.epochs_done < 1.0 and not res.stopped_early

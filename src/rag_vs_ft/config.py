@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
 EMBEDDED_EMBEDDER = "embedded:all-minilm-l6-v2"
+# Training tokens per adapter and epoch on CPU: QLoRA trains ~92 tokens/s on a 2-core EPYC (benchmarks/
+# training_speed.py), so two adapters x two epochs of 12k tokens take ~9 min; a GPU trains the whole set.
+CPU_TRAIN_TOKENS = 12000
 
 
 class ConfigError(ValueError):
@@ -69,16 +72,32 @@ class FinetuneConfig(_Strict):
     lora_alpha: int = Field(32, ge=1)
     lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
     learning_rate: float = Field(2e-4, gt=0.0, le=1e-2)
-    epochs: float = Field(1.0, gt=0.0, le=100.0)
-    max_steps: int | None = Field(20, ge=1, description="cap on optimizer steps per seed (null: run all epochs)")
+    epochs: float = Field(2.0, gt=0.0, le=100.0, description="passes over each adapter's training set (early "
+                          "stopping may end it after the first)")
+    max_steps: int | None = Field(None, ge=1, description="cap on optimizer steps per adapter (null: run all "
+                                  "epochs; a cap that ends training before one epoch marks the adapter undertrained)")
     batch_size: int = Field(4, ge=1, le=256)
-    max_length: int = Field(256, ge=16, le=8192, description="tokens per training example")
+    max_length: int = Field(256, ge=16, le=8192, description="tokens per training row (a longer RAFT example gets "
+                            "a row of its own length)")
     max_grad_norm: float = Field(1.0, gt=0.0)
-    eval_every: int = Field(10, ge=1, description="steps between dev-loss evaluations")
-    patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping")
+    eval_every: int | None = Field(None, ge=1, description="steps between dev-loss evaluations (null: every half "
+                                   "epoch)")
+    patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping (never "
+                          "before one full epoch)")
+    max_tokens: int | Literal["auto"] | None = Field(
+        "auto", description="training tokens per adapter and epoch, examples taken round-robin over documents so "
+        "the cap cuts depth, not breadth (auto: 12000 on CPU, where a token costs ~11 ms; no cap on a GPU; null: "
+        "no cap)")
+    dev_max_tokens: int = Field(6000, ge=100, description="dev tokens per dev-loss evaluation at most")
+    generated_qa: bool = Field(True, description="add question-answer pairs generated from every training "
+                               "document (the extractive generator of `domain synth`) to the closed-book set")
+    documents: bool = Field(False, description="add raw document pieces to the closed-book set (the legal corpus "
+                            "is ~327k tokens: about an hour per epoch on a 2-core CPU)")
     doc_chunk_chars: int = Field(900, ge=100, description="documents are cut into pieces this long")
+    raft_p_oracle: float = Field(0.8, ge=0.0, le=1.0, description="share of RAFT examples that hold the oracle "
+                                 "document (the rest teach refusal among distractors)")
     target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-    packing: bool = Field(False, description="several examples per training row, no padding (positions restart "
+    packing: bool = Field(True, description="several examples per training row, no padding (positions restart "
                           "per example, so none attends to another)")
     search: bool = Field(False, description="choose learning rate and LoRA rank on dev loss first (a short trial "
                          "per grid point, then the best refit); off by default on CPU, where a trial costs minutes")
@@ -90,6 +109,11 @@ class FinetuneConfig(_Strict):
 
     def seed_list(self, device: str) -> list[int]:
         return list(dict.fromkeys(self.seeds)) if self.seeds else ([0, 1, 2] if device == "cuda" else [0])
+
+    def token_budget(self, device: str) -> int | None:
+        if self.max_tokens == "auto":
+            return None if device == "cuda" else CPU_TRAIN_TOKENS
+        return self.max_tokens
 
 
 class SplitConfig(_Strict):

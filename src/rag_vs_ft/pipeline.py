@@ -129,7 +129,8 @@ def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainin
 
     items = load_general_qa()
     answers: dict[str, list[str]] = {}
-    for label, adapter in [("base", None)] + [(f"finetune seed {s}", t.adapter_dir) for s, t in trainings.items()]:
+    tuned = [(f"{arm} seed {seed}", t.adapter_dir) for (arm, seed), t in trainings.items()]
+    for label, adapter in [("base", None)] + tuned:
         key = stable_hash({"general": [(i.id, i.question) for i in items], "model": meta["model"],
                            "adapter": adapter and Path(adapter).name, "dtype": meta["dtype"],
                            "device": meta["device"], "prompt": [SYSTEM, MAX_NEW_TOKENS]})
@@ -166,6 +167,35 @@ def judge_stage(cfg: RunConfig, rows: list[dict], contexts: dict[tuple[str, str]
             "failures": scores.failures, "samples": len(samples), "same_family": family}
 
 
+def finetune_stage(cfg: RunConfig, recipes: list[str], seeds: list[int], inp, test: list[QAItem], meta: dict,
+                   ui: UI) -> dict:
+    """Train every adapter the arms need; record each one's training, coverage and memory against the estimate."""
+    from rag_vs_ft.evaluation.cost import memory_estimate, shape_of
+    from rag_vs_ft.finetune.data import coverage
+    from rag_vs_ft.finetune.stage import search_stage, train_all
+
+    ft_cfg = cfg.finetune
+    if ft_cfg.search:
+        with ui.stage("finetune:search"):  # train + dev only: no test question reaches a trial
+            ft_cfg, meta["finetune_search"] = search_stage(inp, ft_cfg, seeds[0])
+
+    def on_start(recipe: str, seed: int, total: int):
+        advance = ui.bar(f"fine-tuning {recipe} seed {seed} (steps)", total)
+        return lambda step, loss: advance(1, f"loss {loss:.3f}")
+
+    done = train_all(inp, ft_cfg, recipes, seeds, on_start, ui.stage)
+    shape = shape_of(inp.base_path, cfg.model.name, ft_cfg.lora_r, ft_cfg.target_modules, cfg.model.trust_remote_code)
+    meta["adapters"] = []
+    for (recipe, seed), (res, tset) in done.items():
+        covered, answerable = coverage(test, tset.documents)  # measured after training: no test data flows in
+        estimate = next(m for m in memory_estimate(shape, res.rows_per_step, res.row_tokens)
+                        if m["method"] == ("QLoRA (NF4)" if res.method == "qlora-nf4" else "LoRA"))
+        meta["adapters"].append({**asdict(res), "seed": seed, "coverage": {"covered": covered,
+                                 "answerable": answerable}, "memory_estimate_mb": round(estimate["total_gib"] * 1024, 1)})
+    meta["seeds"] = seeds
+    return {key: res for key, (res, _) in done.items()}
+
+
 def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     """Run the whole comparison; returns the run directory holding the report."""
     import torch
@@ -174,7 +204,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     from rag_vs_ft.evaluation.grounding import Evidence
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
-    from rag_vs_ft.finetune.qlora import train_adapter
+    from rag_vs_ft.finetune.stage import FinetuneInputs
     from rag_vs_ft.index.stage import build_retrieval
     from rag_vs_ft.models.generator import pick_device, pick_dtype
     from rag_vs_ft.models.resolve import embedder_path, generator_path
@@ -235,35 +265,12 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                               cfg.retrieval.chunk_overlap)
                 meta["freshness"].update(index_update_s=round(time.perf_counter() - t1, 2),
                                          chunks_added=len(retriever.chunks) - before)
-        trainings = {}
-        ft_cfg = cfg.finetune
-        if any(s.tuned for s in specs.values()) and ft_cfg.search:
-            from rag_vs_ft.finetune.search import search, trials_table
-
-            with ui.stage("finetune:search"):  # train + dev only: no test question reaches a trial
-                ft_cfg, trials = search(ft_cfg, lambda c: train_adapter(
-                    base_path, meta["model"], train_docs, train_qa, dev_qa, c, seeds[0], device, dtype,
-                    cfg.cache_dir, cfg.model.trust_remote_code))
-                meta["finetune_search"] = {"trials": trials_table(trials), "learning_rate": ft_cfg.learning_rate,
-                                           "lora_r": ft_cfg.lora_r}
-        if any(s.tuned for s in specs.values()):
-            for seed in seeds:
-                with ui.stage(f"finetune:seed{seed}"):
-                    def on_start(total: int, seed=seed):
-                        advance = ui.bar(f"fine-tuning seed {seed} (steps)", total)
-                        return lambda step, loss: advance(1, f"loss {loss:.3f}")
-
-                    trainings[seed] = train_adapter(base_path, meta["model"], train_docs, train_qa, dev_qa,
-                                                    ft_cfg, seed, device, dtype, cfg.cache_dir,
-                                                    cfg.model.trust_remote_code, on_start)
-                    gc.collect()  # the 4-bit training model must not linger beside the answering models
-            from rag_vs_ft.finetune.data import coverage
-
-            trained = {d.id for d in train_docs} | {d for q in train_qa for d in q.doc_ids}
-            covered, answerable = coverage(test, trained)
-            meta["finetune_coverage"] = {"covered": covered, "answerable": answerable}
-            meta["finetune"] = asdict(trainings[seeds[0]])
-            meta["finetune_runs"] = {str(s): asdict(t) for s, t in trainings.items()}
+        trainings = {}  # (recipe, seed) -> TrainResult
+        recipes = list(dict.fromkeys(s.recipe for s in specs.values() if s.tuned))
+        if recipes:
+            trainings = finetune_stage(cfg, recipes, seeds, FinetuneInputs(
+                base_path, meta["model"], train_docs, train_qa, dev_qa, device, dtype, cfg.cache_dir,
+                cfg.model.trust_remote_code, retriever.search, choice.top_k, withheld), test, meta, ui)
         few_shot_arm = next((s for s in specs.values() if s.uses_few_shot), None)
         if few_shot_arm:  # its example count is chosen on dev questions, before any test question is answered
             with ui.stage("few-shot"):
@@ -279,7 +286,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                   "documents": {d.id: d for d in domain.documents}}
         for arm_name, spec in specs.items():
             for seed in (seeds if spec.tuned else [None]):
-                adapter = trainings[seed] if seed is not None else None
+                adapter = trainings[(spec.recipe, seed)] if seed is not None else None
                 label = arm_name if seed in (None, seeds[0]) else f"{arm_name}@seed{seed}"
                 key = answers_key(arm_name, cfg, meta, adapter and adapter.key, few_shot, test)
                 answers, meta["answering"][label] = answers_once(
@@ -296,8 +303,10 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                         contexts[(arm_name, a.question_id)] = a.contexts
                 rows += arm_rows
         if cfg.eval.forgetting and trainings:
-            with ui.stage("forgetting"):
-                meta["forgetting"] = forgetting_stage(cfg, base_path, dtype, device, trainings, meta, ui)
+            with ui.stage("forgetting"):  # every adapter, labelled by the first arm that answers with it
+                by_arm = {(next(n for n, sp in specs.items() if sp.tuned and sp.recipe == r), s): t
+                          for (r, s), t in trainings.items()}
+                meta["forgetting"] = forgetting_stage(cfg, base_path, dtype, device, by_arm, meta, ui)
         meta["judge"] = None
         if cfg.judge.enabled:
             with ui.stage("judge"):

@@ -1,4 +1,4 @@
-"""Arm 4 — fine-tune + RAG: the same adapter, asked with the RAG prompt."""
+"""Arm 4 — fine-tune + RAG: an adapter trained RAFT-style (finetune.raft) in the very RAG prompt it is asked with."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ class FinetuneRagArm(RagArm):
     name = "finetune_rag"
 
 
-register(ArmSpec("finetune_rag", "candidate", "the QLoRA-tuned model asked with the RAG prompt",
+register(ArmSpec("finetune_rag", "candidate",
+                 "the QLoRA model trained RAFT-style on retrieved documents, asked with the RAG prompt",
                  lambda i: FinetuneRagArm(i.generator, i.retriever, i.top_k), uses_retrieval=True, tuned=True,
-                 complexity=3))
+                 recipe="raft", complexity=3))

@@ -39,7 +39,8 @@ class ArmSpec:
     summary: str  # one line for the report
     make: Callable[[ArmInputs], Arm]
     uses_retrieval: bool = False  # needs the index; scored on retrieval metrics
-    tuned: bool = False  # answers with the fine-tuned adapter (one run per seed)
+    tuned: bool = False  # answers with a fine-tuned adapter (one run per seed)
+    recipe: str = "closed_book"  # which adapter, when tuned: its training set in finetune.recipes
     uses_model: bool = True  # loads the LLM
     uses_few_shot: bool = False  # shows train examples in its prompt: their count is chosen on dev
     complexity: int = 0  # operating complexity: among candidates the data cannot separate, the simplest wins
@@ -47,7 +48,7 @@ class ArmSpec:
     def describe(self) -> dict:
         """What the report needs to know about the arm, stored in run.json (a report re-renders without code)."""
         return {"role": self.role, "summary": self.summary, "uses_retrieval": self.uses_retrieval,
-                "tuned": self.tuned, "uses_model": self.uses_model, "uses_few_shot": self.uses_few_shot,
+                "tuned": self.tuned, "recipe": self.recipe if self.tuned else None, "uses_model": self.uses_model, "uses_few_shot": self.uses_few_shot,
                 "complexity": self.complexity}
 
 

@@ -38,14 +38,18 @@ def encode_document(tok, text: str, max_length: int) -> Example:
     return Example(ids, list(ids), "document")
 
 
-def encode_qa(tok, item: QAItem, max_length: int) -> Example:
-    msgs = closed_book_messages(item)
+def encode_chat(tok, msgs: list[dict], answer: str, max_length: int) -> Example:
+    """A chat turn with the loss on the answer tokens only, asked exactly as the arm will ask it."""
     prompt = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
-    full = tok.apply_chat_template(msgs + [{"role": "assistant", "content": item.answer}], tokenize=False)
+    full = tok.apply_chat_template(msgs + [{"role": "assistant", "content": answer}], tokenize=False)
     p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
     f_ids = tok(full, add_special_tokens=False)["input_ids"][:max_length]
     labels = [IGNORE] * min(len(p_ids), len(f_ids)) + f_ids[len(p_ids):]
     return Example(f_ids, labels, "qa")
+
+
+def encode_qa(tok, item: QAItem, max_length: int) -> Example:
+    return encode_chat(tok, closed_book_messages(item), item.answer, max_length)
 
 
 def build_examples(tok, docs: list[Document], qa: list[QAItem], piece_chars: int, max_length: int) -> list[Example]:

@@ -17,10 +17,10 @@ from typing import Callable
 import torch
 
 from rag_vs_ft.config import FinetuneConfig
-from rag_vs_ft.corpus.schema import Document, QAItem
-from rag_vs_ft.finetune.data import Example, build_examples, collate, encode_qa, length_grouped_batches, pack
+from rag_vs_ft.finetune.data import Example, collate, length_grouped_batches, pack
+from rag_vs_ft.finetune.recipes import TrainingSet
 from rag_vs_ft.models.generator import load_tokenizer
-from rag_vs_ft.measure import peak_memory_mb, reset_peak_memory
+from rag_vs_ft.measure import current_memory_mb, peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_dir, stable_hash
 
 StepCallback = Callable[[int, float], None]
@@ -30,6 +30,7 @@ StepCallback = Callable[[int, float], None]
 class TrainResult:
     adapter_dir: str
     key: str
+    recipe: str  # which training set (finetune.recipes): "closed_book" or "raft"
     method: str  # "qlora-nf4" or "lora" (fallback or chosen)
     note: str  # why a fallback happened, empty otherwise
     steps: int
@@ -46,6 +47,10 @@ class TrainResult:
     stopped_early: bool = False
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
+    row_tokens: int = 0  # the longest training row (the memory estimate's sequence length)
+    rows_per_step: int = 0  # the memory estimate's batch
+    memory_start_mb: float = 0.0  # resident before loading the model: peak - start is what training itself took
+    training_set: dict = field(default_factory=dict)  # TrainingSet.summary()
     adapter_bytes: int = 0
     cached: bool = False
 
@@ -109,20 +114,22 @@ def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, devi
 
 
 def adapter_key(base_info: dict, examples: list[Example], dev: list[Example], cfg: FinetuneConfig, seed: int) -> str:
-    data = stable_hash([e.input_ids for e in examples] + [e.input_ids for e in dev])
+    data = stable_hash([[e.input_ids, e.labels] for e in examples] + [e.input_ids for e in dev])
     # neither the list of seeds to run nor the search settings change one seed's adapter at given values
     hparams = cfg.model_dump(exclude={"seeds", "search", "search_learning_rates", "search_ranks", "search_steps"})
     return stable_hash({"base": base_info, "data": data, "hparams": hparams, "seed": seed})
 
 
-def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_qa: list[QAItem],
-                  dev_qa: list[QAItem], cfg: FinetuneConfig, seed: int, device: str, dtype: torch.dtype,
-                  cache_dir: Path, trust_remote_code: bool = False,
+def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: FinetuneConfig, seed: int, device: str,
+                  dtype: torch.dtype, cache_dir: Path, trust_remote_code: bool = False,
                   on_start: Callable[[int], StepCallback] | None = None) -> TrainResult:
+    """Train one adapter on `tset` for `cfg.epochs` (or `cfg.max_steps`), keeping the one with the lowest dev loss;
+    early stopping may end training only once every example has been seen."""
     tok = load_tokenizer(base_path, trust_remote_code)
-    examples = build_examples(tok, docs, train_qa, cfg.doc_chunk_chars, cfg.max_length)
-    dev = [encode_qa(tok, q, cfg.max_length) for q in dev_qa]
-    key = adapter_key(base_info, examples, dev, cfg, seed)
+    examples, dev = tset.examples, tset.dev
+    if not examples:
+        raise ValueError(f"the {tset.recipe} training set is empty")
+    key = adapter_key({**base_info, "recipe": tset.recipe}, examples, dev, cfg, seed)
     target = cache_dir / "adapters" / key
     if (target / "training.json").exists():
         result = TrainResult(**json.loads((target / "training.json").read_text()))
@@ -130,28 +137,38 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
         return result
 
     t0 = time.perf_counter()
+    memory_start = current_memory_mb(device)
     reset_peak_memory(device)
     model, method, note = load_trainable_base(base_path, cfg.method, dtype, device, trust_remote_code)
     model = attach_lora(model, cfg, seed)
     model.train()
-    rows = pack(examples, cfg.max_length) if cfg.packing else examples
-    batches_per_epoch = math.ceil(len(rows) / cfg.batch_size)
+    # a RAFT prompt can be longer than max_length: it gets a row of its own rather than losing its answer
+    rows = pack(examples, max(cfg.max_length, max(len(e.input_ids) for e in examples))) if cfg.packing else examples
+    row_tokens = max(len(r.input_ids) for r in rows)
+    # a step holds at most batch_size x max_length tokens: long RAFT rows come fewer per step, or memory (which
+    # grows ~5 MB per token of a step here: activations and fp32 logits over a 49k vocabulary) would triple
+    per_step = max(1, min(cfg.batch_size, cfg.batch_size * cfg.max_length // row_tokens))
+    batches_per_epoch = math.ceil(len(rows) / per_step)
     planned = math.ceil(cfg.epochs * batches_per_epoch)
     if cfg.max_steps is not None:
         planned = min(planned, cfg.max_steps)
+    eval_every = cfg.eval_every or max(1, batches_per_epoch // 2)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
     from transformers import get_linear_schedule_with_warmup
 
     sched = get_linear_schedule_with_warmup(opt, max(1, planned // 10), planned)
     step_cb = on_start(planned) if on_start else None
-    result = TrainResult(adapter_dir=str(target), key=key, method=method, note=note, steps=0, planned_steps=planned,
-                         epochs_done=0.0, examples_total=len(examples), examples_seen=0)
+    result = TrainResult(adapter_dir=str(target), key=key, recipe=tset.recipe, method=method, note=note, steps=0,
+                         planned_steps=planned, epochs_done=0.0, examples_total=len(examples), examples_seen=0,
+                         row_tokens=row_tokens, rows_per_step=per_step, memory_start_mb=round(memory_start, 1),
+                         training_set=tset.summary())
     stopper, epoch = EarlyStopping(cfg.patience), 0
+    dev_batch = max(1, 2 * cfg.batch_size * cfg.max_length // max((len(e.input_ids) for e in dev), default=1))
     if dev:
-        result.dev_loss_start = round(mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device), 4)
+        result.dev_loss_start = round(mean_loss(model, dev, dev_batch, tok.pad_token_id, device), 4)
     while result.steps < planned and not result.stopped_early:
-        for batch_examples in length_grouped_batches(rows, cfg.batch_size, seed + epoch):
+        for batch_examples in length_grouped_batches(rows, per_step, seed + epoch):
             batch = {k: v.to(device) for k, v in collate(batch_examples, tok.pad_token_id).items()}
             loss = model(**batch, use_cache=False).loss
             loss.backward()
@@ -166,18 +183,20 @@ def train_adapter(base_path: str, base_info: dict, docs: list[Document], train_q
             result.train_loss.append((result.steps, round(loss_value, 4)))
             if step_cb:
                 step_cb(result.steps, loss_value)
-            if dev and (result.steps % cfg.eval_every == 0 or result.steps == planned):
-                dl = mean_loss(model, dev, cfg.batch_size * 2, tok.pad_token_id, device)
+            if dev and (result.steps % eval_every == 0 or result.steps == planned):
+                dl = mean_loss(model, dev, dev_batch, tok.pad_token_id, device)
                 result.dev_loss.append((result.steps, round(dl, 4)))
-                result.stopped_early = stopper.update(result.steps, dl, lambda: {
+                stop = stopper.update(result.steps, dl, lambda: {
                     k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k})
+                # before one full epoch some examples were never shown: no verdict on them yet
+                result.stopped_early = stop and result.examples_seen >= len(examples)
                 result.best_dev_loss, result.best_step = stopper.best, stopper.best_step
             if result.steps >= planned or result.stopped_early:
                 break
         epoch += 1
     if stopper.state is not None:  # keep the adapter with the lowest dev loss, not the last one
         model.load_state_dict(stopper.state, strict=False)
-    result.epochs_done = round(result.examples_seen / max(1, len(examples)), 4)
+    result.epochs_done = round(result.examples_seen / len(examples), 4)
     result.seconds = round(time.perf_counter() - t0, 2)
     result.peak_memory_mb = round(peak_memory_mb(device), 1)
     with atomic_dir(target) as tmp:

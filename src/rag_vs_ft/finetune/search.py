@@ -38,7 +38,7 @@ def search(cfg: FinetuneConfig, train: Callable[[FinetuneConfig], object]) -> tu
     for lr, r in product(cfg.search_learning_rates, cfg.search_ranks):
         trial_cfg = cfg.model_copy(update={"learning_rate": lr, "lora_r": r, "lora_alpha": 2 * r,
                                            "max_steps": cfg.search_steps,
-                                           "eval_every": max(1, min(cfg.eval_every, cfg.search_steps // 2))})
+                                           "eval_every": max(1, cfg.search_steps // 2)})
         res = train(trial_cfg)
         trials.append(Trial(lr, r, res.best_dev_loss, res.steps, res.seconds))
     best = best_trial(trials)

@@ -43,13 +43,28 @@ def primary_rows(rows: list[dict], primary_seed) -> tuple[list[dict], list[dict]
     return main, [r for r in rows if r.get("seed") not in (None, primary_seed)]
 
 
+def adapter_runs(meta: dict) -> list[dict]:
+    """Every trained adapter with its seed and recipe; a run saved before recipes existed had one closed-book
+    adapter per seed under `finetune_runs`."""
+    if "adapters" in meta:
+        return meta["adapters"]
+    return [{**r, "seed": int(s), "recipe": "closed_book"} for s, r in meta.get("finetune_runs", {}).items()]
+
+
+def recipe_of(spec: dict) -> str | None:
+    return (spec.get("recipe") or "closed_book") if spec.get("tuned") else None
+
+
 def setup_seconds(meta: dict, arms: list[str], spec: dict[str, dict]) -> dict[str, float]:
-    """One-off work before an arm can answer: building the index, training the adapter (mean over seeds)."""
+    """One-off work before an arm can answer: building the index, training its adapter (mean over seeds)."""
     index_s = (meta.get("index", {}).get("build_s") or 0.0) + meta.get("freshness", {}).get("index_update_s", 0.0)
-    runs = list(meta.get("finetune_runs", {}).values())
-    train_s = sum(r["seconds"] for r in runs) / len(runs) if runs else 0.0
-    return {a: (index_s if spec[a]["uses_retrieval"] else 0.0) + (train_s if spec[a]["tuned"] else 0.0)
-            for a in arms}
+    runs = adapter_runs(meta)
+
+    def train_s(arm: str) -> float:
+        own = [r["seconds"] for r in runs if r["recipe"] == recipe_of(spec[arm])]
+        return sum(own) / len(own) if own else 0.0
+
+    return {a: (index_s if spec[a]["uses_retrieval"] else 0.0) + train_s(a) for a in arms}
 
 
 def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int, tuned: list[str]) -> list[dict]:
@@ -95,22 +110,24 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     per_answer_usd = {a: usd(1 / summaries[a]["answers_per_s"], price) if summaries[a]["answers_per_s"] else 0.0
                       for a in arms}
     profile = load_profile(cfg.get("eval", {}).get("profile", "default"))
-    runs = list(meta.get("finetune_runs", {}).values())
-    short = bool(runs) and min(r.get("epochs_done", 0.0) for r in runs) < 1.0
-    undertrained = [a for a in arms if spec[a]["role"] == "candidate" and spec[a]["tuned"] and short]
+    runs = adapter_runs(meta)
+    short = {r["recipe"] for r in runs if r.get("epochs_done", 0.0) < 1.0}
+    undertrained = [a for a in arms if spec[a]["role"] == "candidate" and recipe_of(spec[a]) in short]
     rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples, arms=spec,
                     undertrained=undertrained)
     cands = [a for a in arms if spec[a]["role"] == "candidate"]
     baseline = min(cands, key=lambda a: spec[a].get("complexity", 0), default=None)  # the simplest candidate
     others = [a for a in cands if a != baseline]
-    training = meta.get("finetune")
-    notes = []
-    if training and training.get("note"):
-        notes.append(f"Fine-tuning fallback: {training['note']}.")
-    if training and training["epochs_done"] < 1:
-        notes.append(f"Each fine-tune saw {training['examples_seen']} of {training['examples_total']} training "
-                     f"examples ({training['epochs_done']:.0%} of one epoch) in {training['steps']} steps: raise "
-                     "finetune.max_steps (or set it to null) for a full epoch.")
+    arm_of = {recipe_of(spec[a]): a for a in reversed(arms) if recipe_of(spec[a])}
+    for r in runs:
+        r["arm"] = arm_of.get(r["recipe"], r["recipe"])
+    training = runs[0] if runs else None
+    notes = [f"Fine-tuning fallback ({r['arm']}): {r['note']}." for r in runs if r.get("note")]
+    for r in runs:
+        if r["epochs_done"] < 1:
+            notes.append(f"The {r['arm']} adapter (seed {r['seed']}) saw {r['examples_seen']} of its "
+                         f"{r['examples_total']} training examples ({r['epochs_done']:.0%} of one epoch) in "
+                         f"{r['steps']} steps: raise finetune.max_steps (or set it to null) for a full epoch.")
     if not meta.get("judge"):
         notes.append("No LLM judge was configured, so every metric here is computed offline without an LLM "
                      "(a tiny local model is not a usable judge); set judge.base_url and judge.model to add "
@@ -124,7 +141,7 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     examples = [{"question": next(iter(v.values()))["question"], "reference": next(iter(v.values()))["reference"],
                  "answers": [(a, v[a]["answer"]) for a in arms if a in v]} for v in list(by_q.values())[:4]]
     kinds = sorted({k for s in summaries.values() for k in s["by_kind"]})
-    seeds = [int(s) for s in meta.get("finetune_runs", {})]
+    seeds = sorted({r["seed"] for r in runs})
     cost_rows = [{"arm": a, "setup_s": setup_s[a], "setup_usd": setup_usd[a], "usd_per_1k": per_answer_usd[a] * 1000,
                   "peak_memory_mb": meta.get("answering", {}).get(a, {}).get("peak_memory_mb")} for a in arms]
     judge_cols = [c for c in JUDGE_COLUMNS if any(summaries[a].get(c[0]) is not None for a in arms)]

@@ -153,17 +153,23 @@ def unanswerable_questions(documents: list[Document], n: int, seed: int) -> list
     return out[:n]
 
 
+def extractive_candidates(chunks: list[SourceChunk], step: Callable[[int], None] | None = None) -> list[Pair]:
+    """Every pair the extractive generator finds in the chunks, unfiltered (the fine-tune's knowledge QA uses
+    this too, so questions written for evaluation and for training come from one generator)."""
+    candidates, names = [], corpus_names([c.text for c in chunks])
+    for i, c in enumerate(chunks):
+        following = chunks[i + 1].text if not c.ends_doc and i + 1 < len(chunks) else ""
+        candidates += extract_pairs(c, names, following)
+        if step:
+            step(1)
+    return candidates
+
+
 def _answerable(chunks: list[SourceChunk], s: SynthSettings, progress) -> tuple[list[Pair], dict, Cost, str, int]:
     """Kept answerable pairs, rejection counts, cost, generator label and number of candidates."""
     t0 = time.perf_counter()
     if s.generator == "extractive":
-        step = progress("extracting questions", len(chunks)) if progress else None
-        candidates, names = [], corpus_names([c.text for c in chunks])
-        for i, c in enumerate(chunks):
-            following = chunks[i + 1].text if not c.ends_doc and i + 1 < len(chunks) else ""
-            candidates += extract_pairs(c, names, following)
-            if step:
-                step(1)
+        candidates = extractive_candidates(chunks, progress("extracting questions", len(chunks)) if progress else None)
         kept, rejected = filter_pairs(candidates)
         best = {d: sorted(ps, key=lambda p: KINDS.index(p.kind)) for d, ps in _by_doc(kept).items()}
         return (round_robin(best, s.max_per_doc, s.max_questions), {**rejected, "unparseable": 0},
