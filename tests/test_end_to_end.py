@@ -176,5 +176,5 @@ def test_rerun_reuses_everything(run_dir):
     assert proc.stderr.count("reusing 6 cached answers") == 10  # 8 arms + the second seed's 2 tuned arms
     assert "cached answers" in proc.stderr and "general QA (base): reusing" in proc.stderr
     meta = json.loads((path / "run.json").read_text())
-    assert meta["finetune"]["cached"] is True and meta["index"]["cached"] is True
+    assert all(a["cached"] is True for a in meta["adapters"]) and meta["index"]["cached"] is True
     assert meta["judge"] is None and "No judge configured" in (path / "report.md").read_text()

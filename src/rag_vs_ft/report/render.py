@@ -35,8 +35,8 @@ def _env() -> Environment:
 def _figures(ctx: dict) -> dict[str, bytes]:
     figs = {"metrics.png": plots.metric_bars(ctx["summaries"]),
             "quality_vs_latency.png": plots.quality_vs_latency(ctx["summaries"], ctx["rec"].scores)}
-    curves = {f"seed {s}": (r.get("train_loss", []), r.get("dev_loss", []))
-              for s, r in zip(ctx["seeds"], ctx["runs"])}
+    curves = {f"{r.get('arm', 'finetune')} seed {r['seed']}": (r.get("train_loss", []), r.get("dev_loss", []))
+              for r in ctx["runs"]}
     if any(t or d for t, d in curves.values()):
         figs["loss_curve.png"] = plots.loss_curves(curves)
     return figs
