@@ -1,9 +1,10 @@
 """Training throughput: our fine-tuning loop against HF `Trainer` + peft with default arguments, on the same
 examples, model and machine; and QLoRA (4-bit NF4 base) against plain LoRA on the 16/32-bit base.
 
-    HF_HUB_OFFLINE=1 python benchmarks/training_speed.py [--examples 96] [--method qlora|lora]
+    HF_HUB_OFFLINE=1 python benchmarks/training_speed.py [--examples 160] [--method qlora|lora]
 
-One pass over the same examples (legal documents + train-split QA, as a default run trains on) with each loop;
+One pass over the same examples (a sample of the closed-book adapter's default training set: train-split QA and
+generated QA of the legal domain, finetune.recipes) with each loop;
 throughput = real (non-padding) training tokens per second, so padding is work that earns nothing. Our loop
 packs several examples into each row (`finetune.data.pack`); Trainer pads every batch to its longest example.
 Prints tokens/s of each and the ratio (ours / Trainer). Run it with nothing else on the machine.
@@ -20,7 +21,8 @@ import torch
 
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import load_domain
-from rag_vs_ft.finetune.data import build_examples, collate, pack
+from rag_vs_ft.finetune.data import collate, pack
+from rag_vs_ft.finetune.recipes import closed_book_set
 from rag_vs_ft.finetune.qlora import attach_lora, load_trainable_base
 from rag_vs_ft.models.generator import load_tokenizer, pick_dtype
 from rag_vs_ft.models.resolve import generator_path
@@ -30,8 +32,8 @@ from rag_vs_ft.preflight import plan_questions
 def sample_examples(cfg: RunConfig, tok, n: int, seed: int = 0):
     domain = load_domain("legal", cfg.corpora_dir, cfg.cache_dir)
     plan = plan_questions(domain.questions, cfg)
-    examples = build_examples(tok, domain.documents, plan.train_qa, cfg.finetune.doc_chunk_chars,
-                              cfg.finetune.max_length)
+    docs = [d for d in domain.documents if d.id not in plan.withheld]
+    examples = closed_book_set(tok, docs, plan.train_qa, [], cfg.finetune, budget=None).examples
     return random.Random(seed).sample(examples, min(n, len(examples)))
 
 
@@ -76,7 +78,7 @@ def hf_trainer(path, method, dtype, cfg, examples, tok) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--examples", type=int, default=96)
+    ap.add_argument("--examples", type=int, default=160)
     ap.add_argument("--method", choices=["qlora", "lora"], default="qlora")
     args = ap.parse_args()
     cfg = RunConfig()

@@ -200,3 +200,21 @@ def test_an_undertrained_fine_tune_is_not_judged():
     assert rec.arm == "prompt" and rec.undertrained == ["finetune"]  # finetune would win if it were judged
     assert any(r.startswith("Not judged: finetune") and "undertrained" in r for r in rec.reasons)
     assert _recommend(rows).arm == "finetune"
+
+
+def test_only_the_arm_whose_own_adapter_is_short_is_undertrained():
+    from rag_vs_ft.report.context import adapter_runs, undertrained_arms
+
+    spec = {"prompt": {"role": "candidate", "tuned": False},
+            "finetune": {"role": "candidate", "tuned": True, "recipe": "closed_book"},
+            "finetune_rag": {"role": "candidate", "tuned": True, "recipe": "raft"},
+            "oracle": {"role": "ceiling", "tuned": False}}
+    runs = [{"recipe": "closed_book", "seed": 0, "epochs_done": 2.0}, {"recipe": "raft", "seed": 0, "epochs_done": 0.4}]
+    assert undertrained_arms(runs, spec) == ["finetune_rag"]
+    runs[1]["epochs_done"] = 1.0
+    assert undertrained_arms(runs, spec) == []
+    # a run saved before recipes existed: one closed-book adapter per seed, which finetune_rag also used
+    old = adapter_runs({"finetune_runs": {"0": {"epochs_done": 0.04}}})
+    assert old == [{"epochs_done": 0.04, "seed": 0, "recipe": "closed_book"}]
+    assert undertrained_arms(old, {**spec, "finetune_rag": {"role": "candidate", "tuned": True}}) == [
+        "finetune", "finetune_rag"]

@@ -40,15 +40,22 @@ def cite(answer: str, doc_id: str) -> str:
 def raft_examples(train: list[QAItem], ranked: Callable[[list[str]], list[list[Hit]]], k: int,
                   p_oracle: float = P_ORACLE, seed: int = 0) -> list[RaftExample]:
     """One example per train question. `ranked(questions)` gives each question's retrieved chunks, best first,
-    deep enough to hold k distractors and, usually, an evidence chunk."""
+    deep enough to hold k distractors and, usually, an evidence chunk. Exactly round((1 - p_oracle) * n) of the n
+    answerable questions whose oracle was found go without it (seeded): drawing each one separately would, on the
+    few dozen examples a CPU budget allows, often give twice the refusals intended — and a small model then learns
+    to refuse everything."""
     rng = random.Random(seed)
+    hits_of = ranked([q.question for q in train])
+    if len(hits_of) != len(train):
+        raise ValueError("ranked() must return one ranking per question")
+    oracles = [next((h for h in hits if h.doc_id in set(q.doc_ids)), None) for q, hits in zip(train, hits_of)]
+    eligible = [i for i, (q, o) in enumerate(zip(train, oracles)) if q.answerable and o is not None]
+    without = set(rng.sample(eligible, round((1 - p_oracle) * len(eligible))))
     out = []
-    for q, hits in zip(train, ranked([q.question for q in train]), strict=True):
-        gold = set(q.doc_ids)
-        distractors = [h for h in hits if h.doc_id not in gold][:k]
-        oracle = next((h for h in hits if h.doc_id in gold), None)
-        if not q.answerable or oracle is None or rng.random() >= p_oracle:
-            out.append(RaftExample(q, distractors[:k], None, REFUSAL))
+    for i, (q, hits, oracle) in enumerate(zip(train, hits_of, oracles)):
+        distractors = [h for h in hits if h.doc_id not in set(q.doc_ids)][:k]
+        if i not in eligible or i in without:
+            out.append(RaftExample(q, distractors, None, REFUSAL))
             continue
         docs = distractors[:k - 1] + [oracle]
         rng.shuffle(docs)  # the oracle's position teaches nothing

@@ -91,6 +91,12 @@ def generated_qa(docs: list[Document], chunk_size: int = 500, chunk_overlap: int
 Item = tuple[str, str, tuple[str, ...], Example]  # (source, round-robin group, documents taught, example)
 
 
+def group(q: QAItem) -> str:
+    """Round-robin group: the evidence documents; an unanswerable question is a group of its own (lumped
+    together, refusals would get one example in a capped set)."""
+    return "|".join(q.doc_ids) or f"question:{q.id}"
+
+
 def _select(recipe: str, items: list[Item], dev: list[Example], budget: int | None, dev_budget: int) -> TrainingSet:
     items = [it for it in items if any(label != -100 for label in it[3].labels)]  # a cut prompt has no answer
     keep = round_robin_within([g for _, g, _, _ in items], [len(it[3].input_ids) for it in items], budget)
@@ -104,8 +110,7 @@ def _select(recipe: str, items: list[Item], dev: list[Example], budget: int | No
 
 def closed_book_set(tok, docs: list[Document], train_qa: list[QAItem], dev_qa: list[QAItem], cfg: FinetuneConfig,
                     budget: int | None) -> TrainingSet:
-    items: list[Item] = [("train QA", "|".join(q.doc_ids), q.doc_ids, encode_qa(tok, q, cfg.max_length))
-                         for q in train_qa]
+    items: list[Item] = [("train QA", group(q), q.doc_ids, encode_qa(tok, q, cfg.max_length)) for q in train_qa]
     if cfg.generated_qa:
         items += [("generated QA", q.doc_ids[0], q.doc_ids, encode_qa(tok, q, cfg.max_length))
                   for q in generated_qa(docs)]
@@ -130,9 +135,16 @@ def raft_set(tok, train_qa: list[QAItem], dev_qa: list[QAItem], search: Callable
         return [[h for h in hits if h.doc_id not in exclude] for hits in search(questions, SEARCH_DEPTH * top_k)]
 
     def item(e: RaftExample) -> Item:
-        return ("RAFT with oracle" if e.oracle else "RAFT refusal", "|".join(e.question.doc_ids),
+        return ("RAFT with oracle" if e.oracle else "RAFT refusal", group(e.question),
                 tuple(dict.fromkeys(h.doc_id for h in e.documents)), encode_raft(tok, e))
 
-    train = [item(e) for e in raft_examples(train_qa, ranked, top_k, cfg.raft_p_oracle, seed)]
+    # sized on every train question, then rebuilt on the questions the budget kept, so that the oracle share
+    # holds exactly in the set that is trained on
+    sized = [item(e) for e in raft_examples(train_qa, ranked, top_k, cfg.raft_p_oracle, seed)]
+    keep = round_robin_within([g for _, g, _, _ in sized], [len(it[3].input_ids) for it in sized], budget, seed)
+    kept_qa = [train_qa[i] for i in keep]
+    train = [item(e) for e in raft_examples(kept_qa, ranked, top_k, cfg.raft_p_oracle, seed)]
     dev = [encode_raft(tok, e) for e in raft_examples(dev_qa, ranked, top_k, cfg.raft_p_oracle, seed + 1)]
-    return _select("raft", train, dev, budget, cfg.dev_max_tokens)
+    tset = _select("raft", train, dev, None, cfg.dev_max_tokens)
+    tset.available, tset.available_tokens = len(sized), sum(len(it[3].input_ids) for it in sized)
+    return tset

@@ -55,6 +55,12 @@ def recipe_of(spec: dict) -> str | None:
     return (spec.get("recipe") or "closed_book") if spec.get("tuned") else None
 
 
+def undertrained_arms(runs: list[dict], spec: dict[str, dict]) -> list[str]:
+    """Candidates whose own adapter (any seed) saw less than one epoch: they cannot be judged from the run."""
+    short = {r["recipe"] for r in runs if r.get("epochs_done", 0.0) < 1.0}
+    return [a for a, s in spec.items() if s["role"] == "candidate" and recipe_of(s) in short]
+
+
 def setup_seconds(meta: dict, arms: list[str], spec: dict[str, dict]) -> dict[str, float]:
     """One-off work before an arm can answer: building the index, training its adapter (mean over seeds)."""
     index_s = (meta.get("index", {}).get("build_s") or 0.0) + meta.get("freshness", {}).get("index_update_s", 0.0)
@@ -111,8 +117,7 @@ def build_context(rows: list[dict], meta: dict) -> dict:
                       for a in arms}
     profile = load_profile(cfg.get("eval", {}).get("profile", "default"))
     runs = adapter_runs(meta)
-    short = {r["recipe"] for r in runs if r.get("epochs_done", 0.0) < 1.0}
-    undertrained = [a for a in arms if spec[a]["role"] == "candidate" and recipe_of(spec[a]) in short]
+    undertrained = undertrained_arms(runs, {a: spec[a] for a in arms})
     rec = recommend(main, summaries, profile, setup_usd, per_answer_usd, seed=seed, resamples=resamples, arms=spec,
                     undertrained=undertrained)
     cands = [a for a in arms if spec[a]["role"] == "candidate"]
