@@ -133,6 +133,16 @@ def build_context(rows: list[dict], meta: dict) -> dict:
             notes.append(f"The {r['arm']} adapter (seed {r['seed']}) saw {r['examples_seen']} of its "
                          f"{r['examples_total']} training examples ({r['epochs_done']:.0%} of one epoch) in "
                          f"{r['steps']} steps: raise finetune.max_steps (or set it to null) for a full epoch.")
+    for r in runs:  # a tuned arm that answers almost nothing measures its tiny training set, not its approach
+        rate = summaries.get(r["arm"], {}).get("wrong_refusal_rate")
+        if r["seed"] == meta.get("primary_seed") and rate is not None and rate > 0.5:
+            ts = r.get("training_set") or {}
+            notes.append(f"{r['arm']} refused {rate:.0%} of the answerable questions: its adapter learned to refuse "
+                         f"from {ts.get('examples', r['examples_total'])} training examples"
+                         f"{' of ' + str(ts['available']) if ts.get('available') else ''}"
+                         f"{', ' + str(ts['sources'].get('RAFT refusal')) + ' of them refusals' if ts.get('sources', {}).get('RAFT refusal') else ''}"
+                         ". Read its scores as those of this budget, not of the approach: a larger "
+                         "`finetune.max_tokens` (a GPU trains every example) gives it more to learn from.")
     if not meta.get("judge"):
         notes.append("No LLM judge was configured, so every metric here is computed offline without an LLM "
                      "(a tiny local model is not a usable judge); set judge.base_url and judge.model to add "
