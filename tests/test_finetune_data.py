@@ -1,7 +1,7 @@
 import pytest
 
 from rag_vs_ft.corpus.schema import Document, QAItem
-from rag_vs_ft.finetune.data import IGNORE, build_examples, collate, encode_qa, length_grouped_batches
+from rag_vs_ft.finetune.data import IGNORE, collate, document_pieces, encode_document, encode_qa, length_grouped_batches
 from rag_vs_ft.models.generator import load_tokenizer
 
 
@@ -18,7 +18,7 @@ def test_qa_loss_is_on_answer_tokens_only(base_model_path):
 def test_documents_are_supervised_everywhere_and_truncated(base_model_path):
     tok = load_tokenizer(base_model_path)
     docs = [Document("d", "Title", "word " * 400)]
-    examples = build_examples(tok, docs, [], piece_chars=300, max_length=32)
+    examples = [encode_document(tok, t, 32) for t in document_pieces(docs, 300)]
     assert len(examples) > 1
     assert all(len(e.input_ids) <= 32 and e.labels == e.input_ids for e in examples)
 
@@ -26,7 +26,7 @@ def test_documents_are_supervised_everywhere_and_truncated(base_model_path):
 def test_dynamic_padding_and_grouping(base_model_path):
     tok = load_tokenizer(base_model_path)
     docs = [Document(f"d{i}", "T", "word " * (10 + 40 * i)) for i in range(6)]
-    examples = build_examples(tok, docs, [], piece_chars=2000, max_length=256)
+    examples = [encode_document(tok, t, 256) for t in document_pieces(docs, 2000)]
     batches = length_grouped_batches(examples, 2, seed=0)
     assert sorted(id(e) for b in batches for e in b) == sorted(id(e) for e in examples)
     for b in batches:

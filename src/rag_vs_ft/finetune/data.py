@@ -1,7 +1,6 @@
-"""Training examples: every corpus document (the knowledge to inject) + train-split QA as chat turns.
-
-Document pieces are plain language-model text (loss on every token); QA pairs are chat turns with the loss
-on the answer tokens only, asked exactly as the finetune arm will ask them.
+"""Training examples and rows: encoding (chat turns with the loss on the answer tokens only, asked exactly as the
+arm will ask them; document pieces as plain language-model text), packing, batching, coverage. Which examples
+each adapter trains on is finetune.recipes' business.
 """
 
 from __future__ import annotations
@@ -50,12 +49,6 @@ def encode_chat(tok, msgs: list[dict], answer: str, max_length: int) -> Example:
 
 def encode_qa(tok, item: QAItem, max_length: int) -> Example:
     return encode_chat(tok, closed_book_messages(item), item.answer, max_length)
-
-
-def build_examples(tok, docs: list[Document], qa: list[QAItem], piece_chars: int, max_length: int) -> list[Example]:
-    out = [encode_document(tok, t, max_length) for t in document_pieces(docs, piece_chars)]
-    out += [encode_qa(tok, q, max_length) for q in qa]
-    return [e for e in out if any(label != IGNORE for label in e.labels)]
 
 
 def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) -> list[list[Example]]:
