@@ -23,7 +23,7 @@ from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.finetune.data import collate, pack
 from rag_vs_ft.finetune.recipes import closed_book_set
-from rag_vs_ft.finetune.qlora import attach_lora, load_trainable_base
+from rag_vs_ft.finetune.qlora import answer_loss, attach_lora, load_trainable_base
 from rag_vs_ft.models.generator import load_tokenizer, pick_dtype
 from rag_vs_ft.models.resolve import generator_path
 from rag_vs_ft.preflight import plan_questions
@@ -52,7 +52,7 @@ def ours(path, method, dtype, cfg, examples, tok) -> float:
     bs = cfg.finetune.batch_size
     t0 = time.perf_counter()
     for s in range(0, len(rows), bs):
-        loss = model(**collate(rows[s:s + bs], tok.pad_token_id), use_cache=False).loss
+        loss = answer_loss(model, collate(rows[s:s + bs], tok.pad_token_id))
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)

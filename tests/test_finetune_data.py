@@ -160,3 +160,31 @@ def test_a_step_cap_below_one_epoch_leaves_the_adapter_undertrained(base_model_p
     tset = closed_book_set(load_tokenizer(base_model_path), docs, qa, [], cfg, budget=None)
     res = train_adapter(base_model_path, {"name": "t"}, tset, cfg, 0, "cpu", torch.float32, tmp_path)
     assert res.steps == 1 and res.epochs_done < 1.0 and not res.stopped_early
+
+
+def test_answer_loss_equals_the_full_logits_loss_with_the_same_gradients():
+    """The head is applied only where a label is predicted; the loss and every gradient match the full path."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rag_vs_ft.finetune.data import Example, pack
+    from rag_vs_ft.finetune.qlora import answer_loss
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=64))
+    gen = torch.Generator().manual_seed(2)
+    examples = []
+    for n in (7, 11, 5, 9):
+        ids = torch.randint(3, 64, (n,), generator=gen).tolist()
+        examples.append(Example(ids, [IGNORE] * (n - 3) + ids[-3:], "qa"))  # loss on the last 3 tokens only
+    for rows in (examples, pack(examples, 32)):
+        batch = collate(rows, 0)
+        grads = []
+        for loss_fn in (lambda: model(**batch, use_cache=False).loss, lambda: answer_loss(model, batch)):
+            model.zero_grad()
+            loss = loss_fn()
+            loss.backward()
+            grads.append((loss.item(), [p.grad.clone() for p in model.parameters()]))
+        assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-5)
+        assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grads[0][1], grads[1][1]))
