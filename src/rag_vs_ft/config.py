@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
 EMBEDDED_EMBEDDER = "embedded:all-minilm-l6-v2"
-# Training tokens per adapter and epoch on CPU: QLoRA trains ~92 tokens/s on a 2-core EPYC (benchmarks/
+# Training tokens per adapter and epoch on CPU: QLoRA trains ~94 tokens/s on a 2-core EPYC (benchmarks/
 # training_speed.py); two adapters x two epochs of 12k tokens took 11.5 min there, dev evaluations included.
 # A GPU trains the whole set.
 CPU_TRAIN_TOKENS = 12000
