@@ -42,9 +42,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from rag_vs_ft.pipeline import PipelineError
     from rag_vs_ft.evaluation.judge import JudgeError
     from rag_vs_ft.report.profiles import ProfileError
+    from rag_vs_ft.paths import PathError
     from rag_vs_ft.report.render import ReportError
 
-    return ConfigError, DomainError, SourceError, ModelError, PipelineError, ReportError, ProfileError, JudgeError
+    return (ConfigError, DomainError, SourceError, ModelError, PipelineError, ReportError, ProfileError, JudgeError,
+            PathError)
 
 
 def _fail(message: str, code: int = 2) -> None:

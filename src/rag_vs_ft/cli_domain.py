@@ -103,7 +103,8 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
     from pydantic import ValidationError
 
     from rag_vs_ft.config import RunConfig
-    from rag_vs_ft.corpus.domain import DomainError, domain_dir, load_documents, qa_item, read_spec
+    from rag_vs_ft.corpus.domain import DomainError, domain_dir, load_documents, qa_file, qa_item, read_spec
+    from rag_vs_ft.paths import PathError, writable_dir
     from rag_vs_ft.preflight import check_questions
     from rag_vs_ft.synth import SynthError, SynthSettings, compose_qa, synthesize, write_qa
     from rag_vs_ft.ui import UI
@@ -119,11 +120,12 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
             SynthSettings(**values)
         path = domain_dir(name, corpora_dir)
         spec = read_spec(path)
+        writable_dir(qa_file(spec, path).parent, f"domain folder of {name!r}")  # before the work, not after
         docs, _ = load_documents(spec, path, cfg.cache_dir)
         ui = UI(console=err)
         with ui.live():
             result = synthesize(docs, cfg, progress=lambda desc, total: ui.bar(desc, total))
-        qa_path = path / spec.get("qa", "qa.jsonl")
+        qa_path = qa_file(spec, path)
         written, clashes = compose_qa(qa_path, result.rows, mix_with_existing=not replace)
         # the run's own checks, at the default run settings: synth never writes a set `run` would refuse
         ids = {d.id for d in docs}
@@ -136,7 +138,7 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
         e = exc.errors()[0]
         _fail(f"bad synth setting {'.'.join(map(str, e['loc']))}: {e['msg']}; valid: "
               f"{', '.join(SynthSettings.model_fields)}")
-    except (DomainError, SynthError) as exc:
+    except (DomainError, SynthError, PathError) as exc:
         _fail(str(exc))
     if clashes:
         result.rejected["contained"] = result.rejected.get("contained", 0) + clashes

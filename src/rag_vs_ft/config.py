@@ -225,6 +225,13 @@ class RunConfig(_Strict):
             raise ValueError(f"domain must be a plain name (letters, digits, '-', '_'), not {v!r}")
         return v
 
+    @field_validator("run_id")
+    @classmethod
+    def _run_id_stays_inside(cls, v: str | None) -> str | None:
+        from rag_vs_ft.paths import plain_name  # the run directory is output_dir/domain/run_id: one component
+
+        return v if v is None else plain_name(v, "run_id")
+
 
 def valid_keys(model: type[BaseModel] = RunConfig, prefix: str = "") -> list[str]:
     """Every dotted key an override may set."""

@@ -24,6 +24,7 @@ from rag_vs_ft.corpus.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
 from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds
 from rag_vs_ft.preflight import QuestionPlan, check_questions
+from rag_vs_ft.paths import writable_dir
 from rag_vs_ft.measure import machine_info, package_versions, peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl, stable_hash
 from rag_vs_ft.ui import UI
@@ -220,6 +221,8 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
     load_profile(cfg.eval.profile)  # a bad profile fails now, not after an hour of compute
+    for where, what in ((cfg.output_dir, "output_dir"), (cfg.cache_dir, "cache_dir")):
+        writable_dir(where, what)  # an unwritable report or cache folder fails now too
     domain, plan = prepare_domain(cfg, ui)  # bad input fails here, before anything is written
     splits, withheld, train_qa, dev_qa, few_shot = plan.splits, plan.withheld, plan.train_qa, plan.dev_qa, plan.few_shot
     train_docs = [d for d in domain.documents if d.id not in withheld]

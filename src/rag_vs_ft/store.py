@@ -26,6 +26,30 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+MAX_LINE_BYTES = 20 * 1024 * 1024  # one JSONL row (a question, a document): the loaders' per-document limit
+
+
+class LineTooLong(ValueError):
+    def __init__(self, line: int, limit: int):
+        super().__init__(f"line {line} is over the {limit / 2**20:.0f} MB limit for one row")
+        self.line = line
+
+
+def bounded_lines(path: Path, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a UTF-8 file, never holding more than `limit` bytes of one line: a 1 GB line is
+    refused after reading `limit` bytes of it, not loaded whole."""
+    with open(path, "rb") as f:
+        n = 0
+        while True:
+            raw = f.readline(limit + 1)
+            if not raw:
+                return
+            n += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                raise LineTooLong(n, limit)
+            yield n, raw.decode("utf-8", errors="replace")
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ import yaml
 from rag_vs_ft.corpus.loaders import LOADERS
 from rag_vs_ft.corpus.packages import SourceError
 from rag_vs_ft.corpus.schema import Document, Domain, QAItem
-from rag_vs_ft.store import stable_hash
+from rag_vs_ft.paths import PathError, inside
+from rag_vs_ft.store import LineTooLong, bounded_lines, stable_hash
 
 QA_KEYS = ("id", "question", "answer", "doc_ids", "answerable", "kind")
 _REPO_CORPORA = Path(__file__).resolve().parents[3] / "corpora"
@@ -56,7 +57,9 @@ def read_spec(path: Path) -> dict:
 def load_documents(spec: dict, path: Path, cache_dir: Path) -> tuple[list[Document], list[dict]]:
     docs: list[Document] = []
     provenance = []
-    for entry in spec["sources"]:
+    for i, entry in enumerate(spec["sources"], 1):
+        if not isinstance(entry, dict):
+            raise DomainError(f"{path / 'domain.yaml'}: source {i} must be a mapping with a 'loader' key")
         loader = LOADERS.get(entry.get("loader", ""))
         if loader is None:
             raise DomainError(f"{path / 'domain.yaml'}: unknown loader {entry.get('loader')!r}; known: {', '.join(LOADERS)}")
@@ -64,6 +67,9 @@ def load_documents(spec: dict, path: Path, cache_dir: Path) -> tuple[list[Docume
             got, prov = loader(entry, cache_dir, path)
         except SourceError as exc:
             raise DomainError(str(exc)) from None
+        except (KeyError, TypeError, AttributeError) as exc:  # a field the loader needs is missing or mistyped
+            raise DomainError(f"{path / 'domain.yaml'}: source {i} ({entry['loader']}) has a missing or bad field "
+                              f"({type(exc).__name__}: {exc})") from None
         docs += [d for d in got if d.text.strip()]
         provenance.append({"loader": entry["loader"], **prov})
     seen: set[str] = set()
@@ -97,25 +103,39 @@ def qa_item(row, where: str, doc_ids: set[str]) -> QAItem:
                   origin=str(row.get("origin", "hand-written")))
 
 
+MAX_REPORTED = 10  # malformed rows named in the one-line error; the rest are counted
+
+
 def parse_qa(qa_path: Path, doc_ids: set[str]) -> list[QAItem]:
-    """Read qa.jsonl strictly: every problem is reported as file:line."""
+    """Read qa.jsonl strictly. Every malformed row is found in one pass and reported as file:line in one line,
+    so a 10,000-row file with three bad rows needs one fix, not three runs."""
     if not qa_path.exists():
         raise DomainError(f"{qa_path}: no question file")
-    items, seen = [], set()
-    with open(qa_path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    items, seen, problems = [], set(), []
+    try:
+        for n, line in bounded_lines(qa_path):
             if not line.strip():
                 continue
             where = f"{qa_path}:{n}"
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DomainError(f"{where}: not valid JSON ({exc.msg})") from None
-            item = qa_item(row, where, doc_ids)
-            if item.id in seen:
-                raise DomainError(f"{where}: duplicate question id {item.id!r}")
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DomainError(f"{where}: not valid JSON ({exc.msg})") from None
+                item = qa_item(row, where, doc_ids)
+                if item.id in seen:
+                    raise DomainError(f"{where}: duplicate question id {item.id!r}")
+            except DomainError as exc:
+                problems.append(str(exc))
+                continue
             seen.add(item.id)
             items.append(item)
+    except LineTooLong as exc:
+        problems.append(f"{qa_path}:{exc.line}: {exc}")
+    if problems:
+        shown = "; ".join(problems[:MAX_REPORTED])
+        more = f"; and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        raise DomainError(shown + more if len(problems) == 1 else f"{len(problems)} malformed rows: {shown}{more}")
     if not items:
         raise DomainError(f"{qa_path}: no questions")
     return items
@@ -147,9 +167,17 @@ def synthesized_qa(docs: list[Document], settings: dict, cache_dir: Path) -> Pat
     return target
 
 
+def qa_file(spec: dict, path: Path) -> Path:
+    """The question file a domain file names (`qa:`), which must stay inside the domain folder."""
+    try:
+        return inside(path, spec.get("qa", "qa.jsonl"), f"{path / 'domain.yaml'}: qa:")
+    except PathError as exc:
+        raise DomainError(str(exc)) from None
+
+
 def question_file(spec: dict, path: Path, docs: list[Document], cache_dir: Path) -> Path:
     """The domain's qa.jsonl, or — when it has none and its file says `qa_synth:` — the generated one."""
-    qa_path = path / spec.get("qa", "qa.jsonl")
+    qa_path = qa_file(spec, path)
     if not qa_path.exists() and isinstance(spec.get("qa_synth"), dict):
         return synthesized_qa(docs, spec["qa_synth"], cache_dir)
     return qa_path

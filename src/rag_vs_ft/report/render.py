@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -25,11 +26,50 @@ th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}img{max-widt
 blockquote{background:#fff6e0;border-left:4px solid #e90;margin:.5em 0;padding:.2em 1em}"""
 
 
+# Characters that make markdown out of text: emphasis, code, links and images, tables, raw HTML.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|!#~&])")
+# The page loads nothing and runs nothing: figures are inline data, the style is inline.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def md_text(value) -> str:
+    """Data (questions, answers, documents, labels) as literal markdown text: every character that could start
+    markup is backslash-escaped and line breaks become spaces, so `![x](http://…)` stays text in report.md and
+    in the HTML."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("rag_vs_ft.report", "templates"), undefined=StrictUndefined,
                       autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.globals["zip"] = zip
+    env.filters["md"] = md_text
     return env
+
+
+def _guarded_markdown(figures: dict[str, bytes]) -> MarkdownIt:
+    """markdown-it with raw HTML off, images only for our own figures and links only within the page: a second
+    line of defence behind `md_text`, whatever reaches the markdown."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    default_image = md.renderer.rules.get("image")
+
+    def image(self, tokens, idx, options, env):
+        if tokens[idx].attrGet("src") not in figures:
+            return html.escape(tokens[idx].content or "")
+        return default_image(tokens, idx, options, env)
+
+    def link_open(self, tokens, idx, options, env):
+        href = str(tokens[idx].attrGet("href") or "")
+        env.setdefault("open_links", []).append(href.startswith("#"))
+        return f'<a href="{html.escape(href)}">' if href.startswith("#") else "<span>"
+
+    def link_close(self, tokens, idx, options, env):
+        return "</a>" if env["open_links"].pop() else "</span>"
+
+    md.add_render_rule("image", image)
+    md.add_render_rule("link_open", link_open)
+    md.add_render_rule("link_close", link_close)
+    return md
 
 
 def _figures(ctx: dict) -> dict[str, bytes]:
@@ -43,10 +83,11 @@ def _figures(ctx: dict) -> dict[str, bytes]:
 
 
 def to_html(markdown: str, title: str, figures: dict[str, bytes]) -> str:
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    body = _guarded_markdown(figures).render(markdown)
     for name, png in figures.items():  # self-contained: figures inline, nothing fetched
         body = body.replace(f'src="{name}"', 'src="data:image/png;base64,' + base64.b64encode(png).decode() + '"')
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>{html.escape(title)}</title>'
             f"<style>{CSS}</style></head><body>\n{body}</body></html>\n")
 
 
