@@ -208,7 +208,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     from rag_vs_ft.finetune.stage import FinetuneInputs
     from rag_vs_ft.index.stage import build_retrieval
     from rag_vs_ft.models.generator import pick_device, pick_dtype
-    from rag_vs_ft.models.resolve import embedder_path, generator_path
+    from rag_vs_ft.models.resolve import content_id, embedder_path, generator_path
     from rag_vs_ft.report.profiles import load_profile
     from rag_vs_ft.report.render import write_report
     from rag_vs_ft.tuning import few_shot_stage
@@ -249,13 +249,16 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                           "hash": stable_hash([(d.id, d.text) for d in domain.documents]),
                           "sources": domain.provenance, "description": domain.description}
         with ui.stage("model"):
-            base_path, meta["model"] = generator_path(cfg.model.name, cfg.cache_dir)
+            base_path, meta["model"] = generator_path(cfg.model.name, cfg.cache_dir, cfg.model.trust_remote_code)
             meta["memory_estimate"] = memory_bill(base_path, cfg)
         with ui.stage("index"):
             # settings chosen on dev questions only (their evidence ids); no test question reaches the choice
+            emb_path = embedder_path(cfg.retrieval.embedder)
+            emb_id = cfg.retrieval.embedder if emb_path != cfg.retrieval.embedder else \
+                f"{cfg.retrieval.embedder}@{content_id(emb_path, cfg.cache_dir)}"  # an HF id or path: by content
             retriever, dense, meta["index"], choice = build_retrieval(
-                cfg.retrieval, train_docs, plan.dev_evidence(), embedder_path(cfg.retrieval.embedder), cfg.cache_dir, device,
-                lambda desc, total: ui.bar(desc, total), cfg.model.trust_remote_code)
+                cfg.retrieval, train_docs, plan.dev_evidence(), emb_path, cfg.cache_dir, device,
+                lambda desc, total: ui.bar(desc, total), cfg.model.trust_remote_code, emb_id)
             meta["retrieval"] = choice.to_dict()
             ui.info(f"retrieval: {choice.mode}, chunk {choice.chunk_size}, top_k {choice.top_k} ({choice.reason})")
         meta["freshness"] = {"share": cfg.freshness.share, "documents": sorted(withheld), "questions": len(fresh_ids),

@@ -14,16 +14,17 @@ from rag_vs_ft.index.select import Choice, select_retrieval
 
 
 def build_retrieval(rc: RetrievalConfig, docs: list[Document], dev: list[tuple[str, set[str]]], embedder_path: str,
-                    cache_dir: Path, device: str, progress: Callable | None = None, trust_remote_code: bool = False
-                    ) -> tuple[Retriever, DenseRetriever, dict, Choice]:
-    """(chosen retriever, its dense index, the index description, the choice with its grid)."""
+                    cache_dir: Path, device: str, progress: Callable | None = None, trust_remote_code: bool = False,
+                    embedder_id: str | None = None) -> tuple[Retriever, DenseRetriever, dict, Choice]:
+    """(chosen retriever, its dense index, the index description, the choice with its grid). `embedder_id` names
+    the embedder in the index's cache key (its content, where it is not the pinned embedded one)."""
     auto = rc.mode == "auto"
     sizes = list(dict.fromkeys(rc.grid_chunk_size)) if auto else [rc.chunk_size]
     dense: dict[int, DenseRetriever] = {}
     infos: dict[int, dict] = {}
     embedder = load_embedder(embedder_path, device)  # loaded once for every chunk size
     for size in sizes:
-        dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, rc.embedder, embedder_path, cache_dir,
+        dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, embedder_id or rc.embedder, embedder_path, cache_dir,
                                                  device, progress, embedder)
     cross_encoder = None
     if rc.reranker:

