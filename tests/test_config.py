@@ -59,3 +59,14 @@ def test_every_key_listed_is_settable():
         for part in key.split("."):
             node = node[part]
     assert "finetune.lora_r" in valid_keys()
+
+
+def test_the_cpu_training_budget_follows_the_training_dtype():
+    from rag_vs_ft.config import FinetuneConfig
+
+    f = FinetuneConfig()
+    assert f.token_budget("cuda", "bfloat16") is None  # a GPU trains every example
+    assert f.token_budget("cpu", "float32") == 12000 < f.token_budget("cpu", "bfloat16") == 30000
+    assert f.token_budget("cpu") == 12000
+    assert FinetuneConfig(max_tokens=500).token_budget("cpu", "bfloat16") == 500
+    assert FinetuneConfig(max_tokens=None).token_budget("cpu") is None

@@ -69,7 +69,7 @@ def test_raft_set_uses_the_rag_prompt_and_never_a_withheld_document(base_model_p
         text = tok.decode(e.input_ids)
         answer = tok.decode([t for t, label in zip(e.input_ids, e.labels) if label != IGNORE])
         assert RAG_SYSTEM[:40] in text and "Documents:" in text and "withheld text" not in text
-        assert text.count("[d") == 3 + 1  # three documents, and the citation in the answer
+        assert text.count('<document id="d') == 3 and answer.count("[d") == 1  # three documents, one citation
         assert answer.strip().startswith("For ") and "[d" in answer
     refusing = raft_set(tok, qa, [], search, top_k=3, cfg=FinetuneConfig(raft_p_oracle=0.0), budget=None, seed=0)
     assert refusing.sources == {"RAFT refusal": 8}

@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 EMBEDDED_LLM = "embedded:smollm2-135m-instruct"
 EMBEDDED_EMBEDDER = "embedded:all-minilm-l6-v2"
-# Training tokens per adapter and epoch on CPU: QLoRA trains ~94 tokens/s on a 2-core EPYC (benchmarks/
-# training_speed.py); two adapters x two epochs of 12k tokens took 11.5 min there, dev evaluations included.
-# A GPU trains the whole set.
-CPU_TRAIN_TOKENS = 12000
+# Training tokens per adapter and epoch on CPU, so that the default run's adapters finish their epochs inside
+# ~25 min cold. Measured on 2-core AMD EPYCs: without native bf16 (fp32) QLoRA trained ~94 tokens/s and two
+# adapters x two epochs of 12k tokens took 11.5 min; with AVX512-BF16 (bf16) the same took 4.2 min (~190 tokens/s),
+# so such a CPU gets a larger set. A GPU trains the whole set.
+CPU_TRAIN_TOKENS = {"float32": 12000, "bfloat16": 30000}
 
 
 class ConfigError(ValueError):
@@ -87,8 +88,8 @@ class FinetuneConfig(_Strict):
                           "before one full epoch)")
     max_tokens: int | Literal["auto"] | None = Field(
         "auto", description="training tokens per adapter and epoch, examples taken round-robin over documents so "
-        "the cap cuts depth, not breadth (auto: 12000 on CPU, where a token costs ~11 ms; no cap on a GPU; null: "
-        "no cap)")
+        "the cap cuts depth, not breadth (auto: 12000 on a CPU training in fp32, 30000 on one with native bf16; "
+        "no cap on a GPU; null: no cap)")
     dev_max_tokens: int = Field(6000, ge=100, description="dev tokens per dev-loss evaluation at most")
     generated_qa: bool = Field(True, description="add question-answer pairs generated from every training "
                                "document (the extractive generator of `domain synth`) to the closed-book set")
@@ -111,9 +112,10 @@ class FinetuneConfig(_Strict):
     def seed_list(self, device: str) -> list[int]:
         return list(dict.fromkeys(self.seeds)) if self.seeds else ([0, 1, 2] if device == "cuda" else [0])
 
-    def token_budget(self, device: str) -> int | None:
+    def token_budget(self, device: str, dtype: str = "float32") -> int | None:
+        """`dtype` is the training dtype's name (torch's, without the prefix)."""
         if self.max_tokens == "auto":
-            return None if device == "cuda" else CPU_TRAIN_TOKENS
+            return None if device == "cuda" else CPU_TRAIN_TOKENS.get(dtype, CPU_TRAIN_TOKENS["float32"])
         return self.max_tokens
 
 

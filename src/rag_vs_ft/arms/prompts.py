@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.index.retriever import Hit
 from rag_vs_ft.models.generator import Messages
@@ -17,7 +19,7 @@ CLOSED_BOOK_SYSTEM = (
 
 RAG_SYSTEM = (
     "You are a careful assistant. Answer the question in one short sentence using only the documents given. "
-    "Cite the id of the document you used in square brackets, as written before each document; "
+    "Cite the id of the document you used in square brackets, as written in each document's tag; "
     "a citation alone is not an answer, so always state the answer in words. "
     f"If the documents do not contain the answer, reply exactly: {REFUSAL}"
 )
@@ -32,7 +34,19 @@ def closed_book_messages(question: QAItem, examples: list[QAItem] = ()) -> Messa
     return msgs
 
 
+# A document's own text may contain anything, including what looks like our delimiters: those are defused, so a
+# document cannot close itself, open a document with another id, or forge a citation header.
+_DELIMITER = re.compile(r"<\s*(/?)\s*document\b", re.IGNORECASE)
+
+
+def defuse(text: str) -> str:
+    return _DELIMITER.sub(lambda m: f"‹{m.group(1)}document", text)
+
+
 def rag_messages(question: QAItem, hits: list[Hit]) -> Messages:
-    context = "\n\n".join(f"[{h.doc_id}] {h.title}\n{h.text}" for h in hits)
-    user = f"Documents:\n{context}\n\nQuestion: {question.question}"
+    """The question with its documents, each between delimiters carrying its id; instructions stay in the system
+    turn, documents in the user turn."""
+    context = "\n".join(f'<document id="{defuse(h.doc_id).replace(chr(34), "")}">\n{defuse(h.title)}\n'
+                        f"{defuse(h.text)}\n</document>" for h in hits)
+    user = f"Documents:\n{context}\n\nQuestion: {defuse(question.question)}"
     return [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": user}]

@@ -42,7 +42,7 @@ def training_set(recipe: str, inp: FinetuneInputs, cfg: FinetuneConfig, seed: in
     if recipe not in RECIPES:
         raise ValueError(f"unknown fine-tuning recipe {recipe!r}; known: {', '.join(RECIPES)}")
     tok = load_tokenizer(inp.base_path, inp.trust_remote_code)
-    budget = cfg.token_budget(inp.device)
+    budget = cfg.token_budget(inp.device, str(inp.dtype).replace("torch.", ""))
     if recipe == "closed_book":
         return closed_book_set(tok, inp.docs, inp.train_qa, inp.dev_qa, cfg, budget)
     if inp.search is None:
