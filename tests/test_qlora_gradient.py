@@ -16,7 +16,10 @@ def _lora_grads(model, batch):
     return {n: p.grad.detach().flatten().clone() for n, p in model.named_parameters() if "lora_" in n}
 
 
-def test_qlora_gradient_matches_dequantized_reference(base_model_path):
+@pytest.mark.parametrize("after_dev_loss", [False, True])
+def test_qlora_gradient_matches_dequantized_reference(base_model_path, after_dev_loss):
+    """Also after a dev-loss pass: on a CPU with AVX512-BF16, bitsandbytes packs a 4-bit weight for inference
+    at its first eval-mode forward, and training through the packed weight got wrong gradients."""
     import bitsandbytes as bnb
     from transformers import AutoModelForCausalLM
 
@@ -25,6 +28,7 @@ def test_qlora_gradient_matches_dequantized_reference(base_model_path):
     if method != "qlora-nf4":
         pytest.skip(f"4-bit NF4 is not available on this machine: {note}")
     qmodel = attach_lora(qmodel, cfg, seed=0)
+    qmodel.train()  # as train_adapter does
     torch.manual_seed(1)
     with torch.no_grad():  # B starts at zero, which would make every A gradient zero: give it values
         for n, p in qmodel.named_parameters():
@@ -47,6 +51,12 @@ def test_qlora_gradient_matches_dequantized_reference(base_model_path):
     torch.manual_seed(2)
     ids = torch.randint(100, 40000, (2, 24))
     batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": ids}
+    if after_dev_loss:
+        from rag_vs_ft.finetune.data import Example
+        from rag_vs_ft.finetune.qlora import mean_loss
+
+        dev = [Example(list(range(100, 120)), list(range(100, 120)), "qa")]
+        assert mean_loss(qmodel, dev, 1, 0, "cpu") > 0
     gq, gr = _lora_grads(qmodel, batch), _lora_grads(ref, batch)
     assert gq.keys() == gr.keys() and len(gq) > 0
     vq, vr = torch.cat(list(gq.values())), torch.cat(list(gr.values()))

@@ -84,6 +84,8 @@ class FinetuneConfig(_Strict):
     max_grad_norm: float = Field(1.0, gt=0.0)
     eval_every: int | None = Field(None, ge=1, description="steps between dev-loss evaluations (null: every half "
                                    "epoch)")
+    checkpoint_every: int = Field(10, ge=1, description="optimizer steps between checkpoints of the whole "
+                                  "training state (Ctrl-C also saves one at the end of the step in flight)")
     patience: int = Field(2, ge=1, description="dev evaluations without improvement before stopping (never "
                           "before one full epoch)")
     max_tokens: int | Literal["auto"] | None = Field(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -75,10 +76,31 @@ def cached_answers(path: Path, expected: list[str]) -> list[ArmAnswer] | None:
     return answers if [a.question_id for a in answers] == expected else None
 
 
-def answers_once(path: Path, expected: list[str], label: str, produce: Callable[[], list[ArmAnswer]], ui: UI,
+def saved_partial(path: Path, expected: set[str]) -> dict[str, ArmAnswer]:
+    """Answers an interrupted run appended to `path`, batch by batch (a line torn by a crash is dropped)."""
+    out: dict[str, ArmAnswer] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                a = ArmAnswer(**json.loads(line))
+            except (ValueError, TypeError):
+                continue
+            if a.question_id in expected:
+                out[a.question_id] = a
+    return out
+
+
+Produce = Callable[[dict[str, ArmAnswer], Callable[[list[ArmAnswer]], None]], list[ArmAnswer]]
+
+
+def answers_once(path: Path, expected: list[str], label: str, produce: Produce, ui: UI,
                  device: str) -> tuple[list[ArmAnswer], dict]:
     """Reuse the cached answers at `path`, or produce and cache them; returns them with what producing cost
-    (wall time and peak memory, kept beside the answers so a cached run still reports them)."""
+    (wall time and peak memory, kept beside the answers so a cached run still reports them).
+
+    `produce(done, save)` gets the answers an interrupted run already saved and must hand every new batch to
+    `save`, which appends it to `<path>.partial.jsonl` at once: Ctrl-C or a crash loses at most one batch, and the
+    re-run generates only what is missing."""
     answers = cached_answers(path, expected)
     info_path = path.with_suffix(".cost.json")
     if answers is not None:
@@ -86,21 +108,36 @@ def answers_once(path: Path, expected: list[str], label: str, produce: Callable[
         ui.timings[f"answer:{label}"] = 0.0
         info = json.loads(info_path.read_text()) if info_path.exists() else {}
         return answers, {**info, "cached": True}
-    with ui.stage(f"answer:{label}"):
+    partial = path.with_suffix(".partial.jsonl")
+    done = saved_partial(partial, set(expected))
+    if done:
+        ui.info(f"  {label}: resuming: {len(done)} of {len(expected)} answers were saved by an interrupted run")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with ui.stage(f"answer:{label}"), open(partial, "a", encoding="utf-8") as log:
         reset_peak_memory(device)
         t0 = time.perf_counter()
-        answers = produce()
-        info = {"seconds": round(time.perf_counter() - t0, 2), "peak_memory_mb": round(peak_memory_mb(device), 1)}
+
+        def save(batch: list[ArmAnswer]) -> None:
+            log.write("".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in batch))
+            log.flush()
+            os.fsync(log.fileno())
+
+        answers = produce(done, save)
+        info = {"seconds": round(time.perf_counter() - t0, 2), "peak_memory_mb": round(peak_memory_mb(device), 1),
+                "resumed_with": len(done)}
         atomic_write_text(path, "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in answers))
         atomic_write_json(info_path, info)
-        gc.collect()
+    partial.unlink(missing_ok=True)
+    gc.collect()
     return answers, {**info, "cached": False}
 
 
 def answer_with(spec, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
-                inputs: dict, test: list[QAItem], advance) -> list[ArmAnswer]:
+                inputs: dict, test: list[QAItem], advance, done: dict[str, ArmAnswer] | None = None,
+                save: Callable[[list[ArmAnswer]], None] | None = None) -> list[ArmAnswer]:
     """Build the registered arm (loading the base model, with the adapter merged when the arm is tuned, only if
-    it uses a model), answer the questions, free the model."""
+    it uses a model), answer the questions, free the model. A resumable arm skips what `done` holds and hands
+    each new batch to `save`; any other arm (floors, plug-ins) just answers."""
     from rag_vs_ft.arms.registry import ArmInputs
     from rag_vs_ft.models.generator import open_generator
 
@@ -110,7 +147,10 @@ def answer_with(spec, cfg: RunConfig, base_path: str, dtype, device: str, adapte
     if spec.uses_model:
         gen = open_generator(base_path, dtype, device, cfg.model.max_new_tokens, cfg.model.batch_size,
                              cfg.model.trust_remote_code, adapter_dir)
-    return spec.make(ArmInputs(generator=gen, **inputs)).answer(test, on_batch=advance)  # model freed on return
+    arm = spec.make(ArmInputs(generator=gen, **inputs))
+    if getattr(arm, "resumable", False):
+        return arm.answer(test, on_batch=advance, done=done, on_answers=save)  # model freed on return
+    return arm.answer(test, on_batch=advance)
 
 
 def memory_bill(base_path: str, cfg: RunConfig) -> list[dict]:
@@ -136,12 +176,17 @@ def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainin
                            "adapter": adapter and Path(adapter).name, "dtype": meta["dtype"],
                            "device": meta["device"], "prompt": [SYSTEM, MAX_NEW_TOKENS]})
 
-        def produce(adapter=adapter, label=label) -> list[ArmAnswer]:
+        def produce(done, save, adapter=adapter, label=label) -> list[ArmAnswer]:
             gen = open_generator(base_path, dtype, device, MAX_NEW_TOKENS, cfg.model.batch_size,
                                  cfg.model.trust_remote_code, adapter)
-            outs = gen.generate([messages(i) for i in items], ui.bar(f"general QA: {label}", len(items)))
-            return [ArmAnswer(i.id, g.text, g.latency_s, g.prompt_tokens, g.generated_tokens)
-                    for i, g in zip(items, outs)]
+
+            def make(item, g) -> ArmAnswer:
+                return ArmAnswer(item.id, g.text, g.latency_s, g.prompt_tokens, g.generated_tokens)
+
+            outs = gen.generate([messages(i) for i in items], ui.bar(f"general QA: {label}", len(items)),
+                                {n for n, i in enumerate(items) if i.id in done},
+                                lambda idx, gens: save([make(items[n], g) for n, g in zip(idx, gens)]))
+            return [done[i.id] if i.id in done else make(i, g) for i, g in zip(items, outs)]
 
         got, _ = answers_once(cfg.cache_dir / "answers" / f"general-{key}.jsonl", [i.id for i in items],
                               f"general QA ({label})", produce, ui, device)
@@ -297,9 +342,9 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
                 key = answers_key(arm_name, cfg, meta, adapter and adapter.key, few_shot, test)
                 answers, meta["answering"][label] = answers_once(
                     cfg.cache_dir / "answers" / f"{arm_name}-{key}.jsonl", expected, label,
-                    lambda sp=spec, ad=adapter, lb=label: answer_with(
+                    lambda done, save, sp=spec, ad=adapter, lb=label: answer_with(
                         sp, cfg, base_path, dtype, device, ad and ad.adapter_dir, inputs, test,
-                        ui.bar(f"{lb}: answering", len(test))), ui, device)
+                        ui.bar(f"{lb}: answering", len(test)), done, save), ui, device)
                 arm_rows = score_answers(arm_name, spec.uses_retrieval, test, answers, semantic, evidence)
                 for r, a in zip(arm_rows, answers):
                     r["fresh"] = float(r["question_id"] in fresh_ids)

@@ -33,10 +33,14 @@ class Arm(Protocol):
 
 
 class GenerationArm:
-    """An arm = a generator + a way to turn a question (and maybe retrieved hits) into chat messages."""
+    """An arm = a generator + a way to turn a question (and maybe retrieved hits) into chat messages.
+
+    Resumable: `answer(..., done=..., on_answers=...)` takes the answers an interrupted run already saved and
+    hands back each new batch of answers as soon as it exists, so Ctrl-C loses at most the batch in flight."""
 
     name = "base"
     uses_retrieval = False
+    resumable = True
 
     def __init__(self, generator: Generator, build_messages: Callable[[QAItem, list[Hit]], Messages],
                  retriever: Retriever | None = None, top_k: int = 0):
@@ -49,13 +53,26 @@ class GenerationArm:
             return [[] for _ in questions]
         return self.retriever.search([q.question for q in questions], self.top_k)
 
-    def answer(self, questions: list[QAItem], on_batch: Progress | None = None) -> list[ArmAnswer]:
+    def answer(self, questions: list[QAItem], on_batch: Progress | None = None,
+               done: dict[str, ArmAnswer] | None = None,
+               on_answers: Callable[[list[ArmAnswer]], None] | None = None) -> list[ArmAnswer]:
+        done = done or {}
         t0 = time.perf_counter()
-        hits = self.evidence(questions)
+        hits = self.evidence(questions)  # cheap and deterministic: redone for every question, so prompts match
         per_q_retrieval = (time.perf_counter() - t0) / max(1, len(questions)) if self.retriever is not None else 0.0
-        gens = self.generator.generate([self.build_messages(q, h) for q, h in zip(questions, hits)], on_batch)
-        return [ArmAnswer(question_id=q.id, answer=g.text, latency_s=g.latency_s + per_q_retrieval,
-                          prompt_tokens=g.prompt_tokens, generated_tokens=g.generated_tokens,
-                          retrieved_ids=list(dict.fromkeys(h.doc_id for h in hs)), retrieval_s=per_q_retrieval,
-                          contexts=[h.text for h in hs])
-                for q, g, hs in zip(questions, gens, hits)]
+
+        def make(i: int, g) -> ArmAnswer:
+            q, hs = questions[i], hits[i]
+            return ArmAnswer(question_id=q.id, answer=g.text, latency_s=g.latency_s + per_q_retrieval,
+                             prompt_tokens=g.prompt_tokens, generated_tokens=g.generated_tokens,
+                             retrieved_ids=list(dict.fromkeys(h.doc_id for h in hs)), retrieval_s=per_q_retrieval,
+                             contexts=[h.text for h in hs])
+
+        def batch_done(idx: list[int], gens) -> None:
+            if on_answers:
+                on_answers([make(i, g) for i, g in zip(idx, gens) if questions[i].id not in done])
+
+        skip = {i for i, q in enumerate(questions) if q.id in done}
+        gens = self.generator.generate([self.build_messages(q, h) for q, h in zip(questions, hits)], on_batch,
+                                       skip, batch_done)
+        return [done[q.id] if q.id in done else make(i, g) for i, (q, g) in enumerate(zip(questions, gens))]

@@ -7,6 +7,7 @@ later loads the base again and merges the saved adapter (see models.generator.lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -70,6 +71,74 @@ class EarlyStopping:
         return self.bad >= self.patience
 
 
+class Checkpoint:
+    """The whole training state, saved at step boundaries into `<adapter>.partial/state.pt`: LoRA weights,
+    optimizer, scheduler, RNG, early stopping and the loop's position. A run resumed from it ends with the same
+    adapter as one never interrupted (tested), because every later step sees exactly the same state."""
+
+    def __init__(self, target: Path):
+        self.path = target.with_name(target.name + ".partial") / "state.pt"
+
+    def save(self, model, opt, sched, stopper: EarlyStopping, result: "TrainResult", epoch: int, batch: int,
+             elapsed: float) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        state = {"lora": {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k},
+                 "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "rng": torch.get_rng_state(),
+                 "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                 "stopper": vars(stopper), "result": asdict(result), "epoch": epoch, "batch": batch,
+                 "elapsed": elapsed}
+        tmp = self.path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(self.path)  # a crash mid-save keeps the previous checkpoint
+
+    def load(self) -> dict | None:
+        if not self.path.exists():
+            return None
+        try:
+            return torch.load(self.path, weights_only=False)
+        except Exception:  # noqa: BLE001 - unreadable (another version, a torn file): train from the start
+            return None
+
+    def restore(self, state: dict, model, opt, sched, stopper: EarlyStopping) -> "TrainResult":
+        model.load_state_dict(state["lora"], strict=False)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng"])
+        if state["cuda_rng"] is not None:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        vars(stopper).update(state["stopper"])
+        return TrainResult(**state["result"])
+
+    def remove(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.path.parent, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def interrupt_at_step_boundary():
+    """Ctrl-C during training is held until the step in flight ends (an optimizer step cut in half would leave
+    weights no checkpoint can restore); `pending()` says one came. A second Ctrl-C stops at once."""
+    import signal
+    import threading
+
+    flag = {"hit": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+
+    def handler(signum, frame):
+        if flag["hit"]:
+            raise KeyboardInterrupt
+        flag["hit"] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: flag["hit"]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def load_trainable_base(base_path: str, method: str, dtype: torch.dtype, device: str, trust_remote_code: bool):
     """4-bit NF4 base with double quantization when asked and possible; otherwise the plain base."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
@@ -120,23 +189,39 @@ def answer_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.nn.functional.cross_entropy(logits, target[keep])
 
 
+@contextlib.contextmanager
+def dropout_off(model):
+    """Dropout off for a dev-loss pass, every other module left in training mode. Not `model.eval()`: on a CPU
+    with AVX512-BF16, bitsandbytes packs a 4-bit weight for fast inference at its first eval-mode forward, and
+    training through the packed weight then loses gradients (some LoRA weights got none: tested) — the
+    dev-loss pass before the first step made every default fine-tune on such a CPU train wrongly."""
+    dropouts = [m for m in model.modules() if isinstance(m, torch.nn.Dropout) and m.training]
+    for m in dropouts:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m in dropouts:
+            m.train()
+
+
 @torch.no_grad()
 def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
-    model.eval()
     total, count = 0.0, 0
-    for s in range(0, len(examples), batch_size):
-        batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
-        n = int((batch["labels"][:, 1:] != -100).sum())
-        total += float(answer_loss(model, batch)) * n
-        count += n
-    model.train()
+    with dropout_off(model):
+        for s in range(0, len(examples), batch_size):
+            batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
+            n = int((batch["labels"][:, 1:] != -100).sum())
+            total += float(answer_loss(model, batch)) * n
+            count += n
     return total / max(1, count)
 
 
 def adapter_key(base_info: dict, examples: list[Example], dev: list[Example], cfg: FinetuneConfig, seed: int) -> str:
     data = stable_hash([[e.input_ids, e.labels] for e in examples] + [e.input_ids for e in dev])
     # neither the list of seeds to run nor the search settings change one seed's adapter at given values
-    hparams = cfg.model_dump(exclude={"seeds", "search", "search_learning_rates", "search_ranks", "search_steps"})
+    hparams = cfg.model_dump(exclude={"seeds", "search", "search_learning_rates", "search_ranks", "search_steps",
+                                      "checkpoint_every"})
     return stable_hash({"base": base_info, "data": data, "hparams": hparams, "seed": seed})
 
 
@@ -183,13 +268,45 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
                          planned_steps=planned, epochs_done=0.0, examples_total=len(examples), examples_seen=0,
                          row_tokens=row_tokens, rows_per_step=per_step, memory_start_mb=round(memory_start, 1),
                          training_set=tset.summary())
-    stopper, epoch = EarlyStopping(cfg.patience), 0
+    stopper, epoch, skip = EarlyStopping(cfg.patience), 0, 0
     dev_batch = max(1, 2 * cfg.batch_size * cfg.max_length // max((len(e.input_ids) for e in dev), default=1))
-    if dev:
+    checkpoint, elapsed_before = Checkpoint(target), 0.0
+    saved = checkpoint.load()
+    if saved is not None:  # an interrupted run of this very adapter: go on from its last step
+        result = checkpoint.restore(saved, model, opt, sched, stopper)
+        epoch, skip, elapsed_before = saved["epoch"], saved["batch"], saved["elapsed"]
+    elif dev:
         result.dev_loss_start = round(mean_loss(model, dev, dev_batch, tok.pad_token_id, device), 4)
+    with interrupt_at_step_boundary() as interrupted:
+        train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, params, opt, sched, stopper,
+                   result, dev, dev_batch, tok.pad_token_id, device, cfg, step_cb, len(examples),
+                   lambda ep, b: checkpoint.save(model, opt, sched, stopper, result, ep, b,
+                                                 elapsed_before + time.perf_counter() - t0),
+                   interrupted)
+    if stopper.state is not None:  # keep the adapter with the lowest dev loss, not the last one
+        model.load_state_dict(stopper.state, strict=False)
+    result.epochs_done = round(result.examples_seen / len(examples), 4)
+    result.seconds = round(elapsed_before + time.perf_counter() - t0, 2)
+    result.peak_memory_mb = round(peak_memory_mb(device), 1)
+    with atomic_dir(target) as tmp:
+        model.save_pretrained(tmp)  # adapter_model.safetensors + adapter_config.json
+        result.adapter_bytes = sum(p.stat().st_size for p in tmp.glob("adapter_model*"))
+        (tmp / "training.json").write_text(json.dumps(asdict(result), indent=2))
+    checkpoint.remove()
+    return result
+
+
+def train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, params, opt, sched, stopper,
+               result: TrainResult, dev, dev_batch, pad_id, device, cfg: FinetuneConfig, step_cb, n_examples,
+               save_checkpoint: Callable[[int, int], None], interrupted: Callable[[], bool]) -> None:
+    """Steps from (epoch, batch `skip` of it) on; a checkpoint every `cfg.checkpoint_every` steps and, on Ctrl-C,
+    at the end of the step in flight (then KeyboardInterrupt goes on up)."""
     while result.steps < planned and not result.stopped_early:
-        for batch_examples in length_grouped_batches(rows, per_step, seed + epoch):
-            batch = {k: v.to(device) for k, v in collate(batch_examples, tok.pad_token_id).items()}
+        batches = length_grouped_batches(rows, per_step, seed + epoch)
+        for b, batch_examples in enumerate(batches):
+            if b < skip:
+                continue
+            batch = {k: v.to(device) for k, v in collate(batch_examples, pad_id).items()}
             loss = answer_loss(model, batch)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
@@ -204,23 +321,20 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
             if step_cb:
                 step_cb(result.steps, loss_value)
             if dev and (result.steps % eval_every == 0 or result.steps == planned):
-                dl = mean_loss(model, dev, dev_batch, tok.pad_token_id, device)
+                dl = mean_loss(model, dev, dev_batch, pad_id, device)
                 result.dev_loss.append((result.steps, round(dl, 4)))
                 stop = stopper.update(result.steps, dl, lambda: {
                     k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k})
                 # before one full epoch some examples were never shown: no verdict on them yet
-                result.stopped_early = stop and result.examples_seen >= len(examples)
+                result.stopped_early = stop and result.examples_seen >= n_examples
                 result.best_dev_loss, result.best_step = stopper.best, stopper.best_step
             if result.steps >= planned or result.stopped_early:
                 break
-        epoch += 1
-    if stopper.state is not None:  # keep the adapter with the lowest dev loss, not the last one
-        model.load_state_dict(stopper.state, strict=False)
-    result.epochs_done = round(result.examples_seen / len(examples), 4)
-    result.seconds = round(time.perf_counter() - t0, 2)
-    result.peak_memory_mb = round(peak_memory_mb(device), 1)
-    with atomic_dir(target) as tmp:
-        model.save_pretrained(tmp)  # adapter_model.safetensors + adapter_config.json
-        result.adapter_bytes = sum(p.stat().st_size for p in tmp.glob("adapter_model*"))
-        (tmp / "training.json").write_text(json.dumps(asdict(result), indent=2))
-    return result
+            # the next step is batch b + 1 of this epoch (or the first of the next)
+            at = (epoch, b + 1) if b + 1 < len(batches) else (epoch + 1, 0)
+            if interrupted():
+                save_checkpoint(*at)
+                raise KeyboardInterrupt
+            if result.steps % cfg.checkpoint_every == 0:
+                save_checkpoint(*at)
+        epoch, skip = epoch + 1, 0

@@ -23,9 +23,17 @@ class Generation:
     generated_tokens: int
 
 
+BatchDone = Callable[[list[int], list[Generation]], None]  # (conversation indices, their generations)
+
+
 class Generator(Protocol):
-    def generate(self, conversations: list[Messages],
-                 on_batch: Callable[[int], None] | None = None) -> list[Generation]: ...
+    def generate(self, conversations: list[Messages], on_batch: Callable[[int], None] | None = None,
+                 skip: set[int] = frozenset(), on_done: BatchDone | None = None) -> list[Generation | None]:
+        """Generations in input order. The batches are planned over all `conversations`, so a batch always holds
+        the same conversations whatever was done before; a batch whose members are all in `skip` (answered by an
+        interrupted earlier run) is not generated and its entries stay None. `on_done` gets each finished batch,
+        for the caller to save it at once."""
+        ...
 
 
 def pick_device() -> str:
@@ -88,7 +96,8 @@ class ChatGenerator:
         return self.tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
     @torch.inference_mode()
-    def generate(self, conversations: list[Messages], on_batch: Callable[[int], None] | None = None) -> list[Generation]:
+    def generate(self, conversations: list[Messages], on_batch: Callable[[int], None] | None = None,
+                 skip: set[int] = frozenset(), on_done: BatchDone | None = None) -> list[Generation | None]:
         texts = [self.render(m) for m in conversations]
         lengths = [len(self.tok(t, add_special_tokens=False)["input_ids"]) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: lengths[i])  # similar lengths share a batch: less padding
@@ -96,6 +105,10 @@ class ChatGenerator:
         device = self.model.device
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
+            if all(i in skip for i in idx):
+                if on_batch:
+                    on_batch(len(idx))
+                continue
             enc = self.tok([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
             t0 = time.perf_counter()
             gen = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
@@ -107,9 +120,11 @@ class ChatGenerator:
                 stop = next((k for k, t in enumerate(ids) if t in (self.tok.eos_token_id, self.tok.pad_token_id)), len(ids))
                 out[i] = Generation(text=self.tok.decode(ids[:stop], skip_special_tokens=True).strip(),
                                     latency_s=per, prompt_tokens=lengths[i], generated_tokens=stop)
+            if on_done:
+                on_done(idx, [out[i] for i in idx])
             if on_batch:
                 on_batch(len(idx))
-        return out  # type: ignore[return-value]
+        return out
 
 
 def open_generator(path: str, dtype: torch.dtype, device: str, max_new_tokens: int, batch_size: int,
