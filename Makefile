@@ -10,6 +10,7 @@ run: install
 	rag-vs-ft run domain=legal
 
 test: install
+	bash scripts/install-test-tools.sh
 	HF_HUB_OFFLINE=1 RAGAS_DO_NOT_TRACK=true $(PY) -m pytest -q
 
 benchmark: install

@@ -144,6 +144,8 @@ class EvalConfig(_Strict):
     few_shot_dev: int = Field(40, ge=1, description="dev questions the few-shot choice is scored on at most")
     profile: str = Field("default", description="decision profile: a name in evals/profiles/ or a YAML path")
     bootstrap_resamples: int = Field(2000, ge=100, le=100000)
+    latency_sample: int = Field(8, ge=0, le=200, description="test questions each model-backed candidate also "
+                                "answers one request at a time, for the per-request latency a user would see (0: off)")
     forgetting: bool = Field(True, description="answer evals/general_qa.jsonl with the base and fine-tuned model")
 
     @field_validator("few_shot_grid")

@@ -90,7 +90,8 @@ def saved_partial(path: Path, expected: set[str]) -> dict[str, ArmAnswer]:
     return out
 
 
-Produce = Callable[[dict[str, ArmAnswer], Callable[[list[ArmAnswer]], None]], list[ArmAnswer]]
+# produce(done, save) -> (answers, facts to keep beside them, e.g. per-request latencies)
+Produce = Callable[[dict[str, ArmAnswer], Callable[[list[ArmAnswer]], None]], tuple[list[ArmAnswer], dict]]
 
 
 def answers_once(path: Path, expected: list[str], label: str, produce: Produce, ui: UI,
@@ -122,9 +123,9 @@ def answers_once(path: Path, expected: list[str], label: str, produce: Produce, 
             log.flush()
             os.fsync(log.fileno())
 
-        answers = produce(done, save)
+        answers, facts = produce(done, save)
         info = {"seconds": round(time.perf_counter() - t0, 2), "peak_memory_mb": round(peak_memory_mb(device), 1),
-                "resumed_with": len(done)}
+                "resumed_with": len(done), **facts}
         atomic_write_text(path, "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in answers))
         atomic_write_json(info_path, info)
     partial.unlink(missing_ok=True)
@@ -132,12 +133,29 @@ def answers_once(path: Path, expected: list[str], label: str, produce: Produce, 
     return answers, {**info, "cached": False}
 
 
+def latency_sample(test: list[QAItem], n: int) -> list[QAItem]:
+    """Up to n test questions spread over the split (kinds are interleaved in it), for per-request timing."""
+    step = max(1, len(test) // n) if n else 1
+    return test[::step][:n]
+
+
+def request_latencies(arm, sample: list[QAItem]) -> list[float]:
+    """Wall time of each question answered on its own (batch 1, retrieval included): what one user waits."""
+    out = []
+    for q in sample:
+        t0 = time.perf_counter()
+        arm.answer([q])
+        out.append(round(time.perf_counter() - t0, 4))
+    return out
+
+
 def answer_with(spec, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
                 inputs: dict, test: list[QAItem], advance, done: dict[str, ArmAnswer] | None = None,
-                save: Callable[[list[ArmAnswer]], None] | None = None) -> list[ArmAnswer]:
+                save: Callable[[list[ArmAnswer]], None] | None = None) -> tuple[list[ArmAnswer], dict]:
     """Build the registered arm (loading the base model, with the adapter merged when the arm is tuned, only if
     it uses a model), answer the questions, free the model. A resumable arm skips what `done` holds and hands
-    each new batch to `save`; any other arm (floors, plug-ins) just answers."""
+    each new batch to `save`; any other arm (floors, plug-ins) just answers. A model-backed candidate then
+    answers `eval.latency_sample` questions one at a time: batched answers hide what a single request costs."""
     from rag_vs_ft.arms.registry import ArmInputs
     from rag_vs_ft.models.generator import open_generator
 
@@ -149,8 +167,13 @@ def answer_with(spec, cfg: RunConfig, base_path: str, dtype, device: str, adapte
                              cfg.model.trust_remote_code, adapter_dir)
     arm = spec.make(ArmInputs(generator=gen, **inputs))
     if getattr(arm, "resumable", False):
-        return arm.answer(test, on_batch=advance, done=done, on_answers=save)  # model freed on return
-    return arm.answer(test, on_batch=advance)
+        answers = arm.answer(test, on_batch=advance, done=done, on_answers=save)
+    else:
+        answers = arm.answer(test, on_batch=advance)
+    facts = {}
+    if spec.uses_model and spec.role == "candidate" and cfg.eval.latency_sample:
+        facts["request_latency_s"] = request_latencies(arm, latency_sample(test, cfg.eval.latency_sample))
+    return answers, facts  # model freed on return
 
 
 def memory_bill(base_path: str, cfg: RunConfig) -> list[dict]:
@@ -186,7 +209,7 @@ def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainin
             outs = gen.generate([messages(i) for i in items], ui.bar(f"general QA: {label}", len(items)),
                                 {n for n, i in enumerate(items) if i.id in done},
                                 lambda idx, gens: save([make(items[n], g) for n, g in zip(idx, gens)]))
-            return [done[i.id] if i.id in done else make(i, g) for i, g in zip(items, outs)]
+            return [done[i.id] if i.id in done else make(i, g) for i, g in zip(items, outs)], {}
 
         got, _ = answers_once(cfg.cache_dir / "answers" / f"general-{key}.jsonl", [i.id for i in items],
                               f"general QA ({label})", produce, ui, device)

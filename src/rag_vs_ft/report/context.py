@@ -5,8 +5,8 @@ from __future__ import annotations
 from rag_vs_ft.evaluation.cost import usd
 from rag_vs_ft.evaluation.correctness import agreement
 from rag_vs_ft.evaluation.diagnosis import diagnose
-from rag_vs_ft.evaluation.harness import HEADLINE, summarize, with_correctness
-from rag_vs_ft.evaluation.statistics import spread
+from rag_vs_ft.evaluation.harness import HEADLINE, percentile, summarize, with_correctness
+from rag_vs_ft.evaluation.statistics import bootstrap_ci, spread
 from rag_vs_ft.report.profiles import load_profile
 from rag_vs_ft.report.dominance import SMALL_N
 from rag_vs_ft.report.kinds import best_per_kind, kind_versus
@@ -88,13 +88,16 @@ def seed_table(rows: list[dict], seeds: list[int], resamples: int, seed: int, tu
     return out
 
 
-def freshness_table(rows: list[dict], arms: list[str]) -> list[dict]:
+def freshness_table(rows: list[dict], arms: list[str], resamples: int = 2000) -> list[dict]:
+    """Per arm: mean credit on the questions about updated documents and on the other answerable ones, each with
+    its 95 % bootstrap interval (`fresh_ci`, `other_ci`: (low, high) or None)."""
     out = []
     for a in arms:
         fresh = [r["credit"] for r in rows if r["arm"] == a and r.get("fresh")]
         other = [r["credit"] for r in rows if r["arm"] == a and not r.get("fresh") and r["answerable"]]
-        out.append({"arm": a, "fresh": sum(fresh) / len(fresh) if fresh else None, "n_fresh": len(fresh),
-                    "other": sum(other) / len(other) if other else None, "n_other": len(other)})
+        f, o = bootstrap_ci(fresh, resamples), bootstrap_ci(other, resamples)
+        out.append({"arm": a, "fresh": f and f.mean, "fresh_ci": f and (f.low, f.high), "n_fresh": len(fresh),
+                    "other": o and o.mean, "other_ci": o and (o.low, o.high), "n_other": len(other)})
     return out
 
 
@@ -110,6 +113,12 @@ def build_context(rows: list[dict], meta: dict) -> dict:
     spec = {**{a: {"role": "candidate", "uses_retrieval": False, "tuned": False, "complexity": 9} for a in arms},
             **spec}
     summaries = {a: summaries[a] for a in arms}
+    for a in arms:  # per-request latency (batch 1) where it was measured: what a deployed arm's user waits
+        measured = meta.get("answering", {}).get(a, {}).get("request_latency_s")
+        if measured:
+            summaries[a]["request_p50_s"], summaries[a]["request_p95_s"] = (percentile(measured, 50),
+                                                                            percentile(measured, 95))
+            summaries[a]["request_n"] = len(measured)
     price = cfg.get("cost", {}).get("usd_per_hour", 0.0)
     setup_s = setup_seconds(meta, arms, spec)
     setup_usd = {a: usd(s, price) for a, s in setup_s.items()}
@@ -170,7 +179,7 @@ def build_context(rows: list[dict], meta: dict) -> dict:
                                            {a: v["complexity"] for a, v in spec.items()}),
             "roles": {a: spec[a]["role"] for a in arms}, "arm_specs": spec,
             "seed_table": seed_table(rows, seeds, resamples, seed, [a for a in arms if spec[a]["tuned"]]), "seeds": seeds, "extra_rows": len(extra),
-            "freshness": freshness_table(main, arms), "cost_rows": cost_rows, "price": price,
+            "freshness": freshness_table(main, arms, resamples), "cost_rows": cost_rows, "price": price,
             "runs": runs, "forgetting": meta.get("forgetting"),
             "memory": meta.get("memory_estimate", []), "diagnosis": diagnose(main, spec),
             "judge_agreement": judge_agreement,

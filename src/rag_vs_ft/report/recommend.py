@@ -40,6 +40,11 @@ class Recommendation:
     undertrained: list[str] = field(default_factory=list)  # tuned arms whose adapter saw < 1 epoch: not judged
 
 
+def waits(summary: dict) -> float:
+    """The median wait of one request: measured one at a time where the run did, else the batch's share."""
+    return summary.get("request_p50_s", summary["latency_p50_s"])
+
+
 def question_columns(rows: list[dict]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
     """Per-arm arrays over the questions every arm answered, in one shared order (so resamples pair up)."""
     by_arm: dict[str, dict[str, dict]] = {}
@@ -76,8 +81,7 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
     complexity = {a: arms[a].get("complexity", 0) for a in cands}
     n_unans = int((1 - next(iter(cols.values()))["answerable"]).sum()) if cols else 0
     counts = n_unans >= SMALL_N
-    consts = arm_constants({a: summaries[a]["latency_p50_s"] for a in cands}, setup_usd, usd_per_answer,
-                           profile.queries)
+    consts = arm_constants({a: waits(summaries[a]) for a in cands}, setup_usd, usd_per_answer, profile.queries)
     criteria = {a: {**{k: float(v[0]) for k, v in question_criteria(_one_row(cols[a]), counts).items()},
                     **consts[a]} for a in cands}
     scores = {a: float(_scorer(profile, consts[a], counts)(_one_row(cols[a]))[0]) for a in cands}
@@ -100,7 +104,7 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
     leader = eligible[0] if eligible else None
     versus = {arm: diff(leader, arm) for arm in eligible[1:]} if leader else {}
     tied = [arm for arm, d in versus.items() if not d.significant]
-    choice = (min([leader] + tied, key=lambda a: (complexity[a], summaries[a]["latency_p50_s"])) if leader
+    choice = (min([leader] + tied, key=lambda a: (complexity[a], waits(summaries[a]))) if leader
               else None)
     rec = Recommendation(arm=choice, profile=profile, n=len(qids), scores=scores, criteria=criteria,
                          ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied, floors=floors,
@@ -186,7 +190,7 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
         out.append(note)
     s = summaries[choice]
     out.append(f"{choice}: correct answers (headline) {_ci(s, HEADLINE)}, raw share correct {_ci(s, 'correct', True)}, "
-               f"p50 latency {s['latency_p50_s']:.2f} s per answer.")
+               f"p50 latency {waits(s):.2f} s per {'request (one at a time)' if 'request_p50_s' in s else 'answer'}.")
     if s.get("refusal_rate_unanswerable") is not None:
         out.append(f"{choice} refuses {_ci(s, 'refusal_rate_unanswerable', True)} of unanswerable questions, wrongly "
                    f"refuses {_ci(s, 'wrong_refusal_rate', True)} of answerable ones and fabricates in "
