@@ -90,14 +90,20 @@ def main() -> None:
     print(f"{len(examples)} training examples, {tokens:,} real tokens, {torch.get_num_threads()} threads, "
           f"base dtype {str(dtype).replace('torch.', '')}")
     runs = {}
-    for label, fn, method in [("ours (packed)", ours, args.method), ("HF Trainer + peft", hf_trainer, args.method),
-                              ("ours, plain LoRA", ours, "lora")]:
-        seconds = fn(path, method, dtype, cfg, examples, tok)
+    loops = [("ours (packed)", ours, args.method, dtype), ("HF Trainer + peft", hf_trainer, args.method, dtype),
+             ("ours, plain LoRA", ours, "lora", dtype)]
+    if dtype != torch.float32:  # a CPU with native bf16: show what plain fp32 LoRA would cost beside it
+        loops.append(("ours, plain LoRA fp32", ours, "lora", torch.float32))
+    for label, fn, method, dt in loops:
+        seconds = fn(path, method, dt, cfg, examples, tok)
         runs[label] = tokens / seconds
-        print(f"{label:<22} {method:<6} {seconds:8.1f} s  {runs[label]:8.1f} tokens/s", flush=True)
+        print(f"{label:<24} {method:<6} {str(dt).replace('torch.', ''):<9} {seconds:8.1f} s  "
+              f"{runs[label]:8.1f} tokens/s", flush=True)
     print(f"ours vs HF Trainer ({args.method}): {runs['ours (packed)'] / runs['HF Trainer + peft']:.2f}x")
     print(f"4-bit QLoRA vs plain LoRA, our loop: {runs['ours (packed)'] / runs['ours, plain LoRA']:.2f}x "
           "(below 1: 4-bit saves memory, not time, on this machine)")
+    if "ours, plain LoRA fp32" in runs:
+        print(f"plain LoRA bf16 vs fp32, our loop: {runs['ours, plain LoRA'] / runs['ours, plain LoRA fp32']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -128,6 +128,10 @@ def test_report_has_all_arms_and_metrics(run_dir):
     assert set(meta["forgetting"]["models"]) == {"base", "finetune seed 0", "finetune seed 1", "finetune_rag seed 0",
                                                  "finetune_rag seed 1"}
     assert meta["freshness"]["documents"] and meta["freshness"]["index_update_s"] > 0
+    for arm in ("prompt", "rag", "finetune", "finetune_rag"):  # one request at a time: every one of the 6 here
+        assert len(meta["answering"][arm]["request_latency_s"]) == 6
+        assert all(x > 0 for x in meta["answering"][arm]["request_latency_s"])
+    assert "per request p50 / p95 s (n)" in report and "credit on updated documents [95% CI]" in report
     for fig in ("metrics.png", "quality_vs_latency.png", "loss_curve.png"):
         assert (path / fig).stat().st_size > 1000
     html = (path / "report.html").read_text()
