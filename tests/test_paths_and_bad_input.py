@@ -186,3 +186,11 @@ def test_a_one_gigabyte_document_is_refused_without_reading_it(tmp_path):
     code, peak_kb = (int(x) for x in proc.stdout.split()[:2])
     assert_one_line_error(code, proc.stderr, "documents.jsonl:1", "over the 20 MB limit")
     assert peak_kb < 900 * 1024, f"peak {peak_kb / 1024:.0f} MB: the document was read into memory"
+
+
+def test_init_into_a_folder_it_cannot_write_fails_before_reading(tmp_path, immutable):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\n" + "Some words about the topic at hand. " * 20)
+    code, _, err = cli("domain", "init", "t", "--from", str(docs), "--corpora-dir", str(immutable))
+    assert_one_line_error(code, err, "the domain folder", "not writable")

@@ -20,6 +20,7 @@ import yaml
 
 from rag_vs_ft.corpus.extract import ExtractError, extract
 from rag_vs_ft.corpus.schema import Document
+from rag_vs_ft.paths import PathError, writable_dir
 from rag_vs_ft.store import atomic_write_text, file_sha256
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -140,6 +141,10 @@ def init_domain(name: str, source: str, corpora_dir: Path, *, description: str =
     target = Path(corpora_dir) / name
     if (target / "domain.yaml").exists() and not overwrite:
         raise IngestError(f"domain {name!r} already exists ({target}); use --overwrite to replace its domain.yaml")
+    try:
+        writable_dir(target, "the domain folder")  # before reading every document, not after
+    except PathError as exc:
+        raise IngestError(str(exc)) from None
     root, files, hidden = find_files(source)
     found = scan(root, files, min_chars)
     if len(found.unreadable) == len(files):
