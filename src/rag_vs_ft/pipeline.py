@@ -199,7 +199,7 @@ def forgetting_stage(cfg: RunConfig, base_path: str, dtype, device: str, trainin
                            "adapter": adapter and Path(adapter).name, "dtype": meta["dtype"],
                            "device": meta["device"], "prompt": [SYSTEM, MAX_NEW_TOKENS]})
 
-        def produce(done, save, adapter=adapter, label=label) -> list[ArmAnswer]:
+        def produce(done, save, adapter=adapter, label=label) -> tuple[list[ArmAnswer], dict]:
             gen = open_generator(base_path, dtype, device, MAX_NEW_TOKENS, cfg.model.batch_size,
                                  cfg.model.trust_remote_code, adapter)
 
