@@ -1,6 +1,7 @@
 """Guarantees on input: the tool writes only inside the folders it owns, and bad input is one line, exit code != 0,
 before anything is computed."""
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -37,23 +38,32 @@ def run_args(tmp_path: Path, corpora: Path, *extra: str) -> list[str]:
             f"cache_dir={tmp_path / 'cache'}", *extra]
 
 
+@contextlib.contextmanager
+def locked(folder: Path):
+    """`folder` made one nobody may create files in (root included: chattr +i), or a skip where that cannot be
+    made here."""
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+    if not made:
+        folder.chmod(0o555)
+    try:
+        try:
+            (folder / "probe").touch()
+            (folder / "probe").unlink()
+            pytest.skip("cannot make a folder unwritable here (no chattr +i, and mode bits do not bind this user)")
+        except OSError:
+            pass
+        yield folder
+    finally:
+        if made:
+            subprocess.run(["chattr", "-i", str(folder)])
+        folder.chmod(0o755)
+
+
 @pytest.fixture
 def immutable(tmp_path):
-    """A folder nobody may create files in (root included: chattr +i), or a skip where that cannot be made."""
-    d = tmp_path / "locked"
-    d.mkdir()
-    made = subprocess.run(["chattr", "+i", str(d)], capture_output=True).returncode == 0
-    if not made:
-        d.chmod(0o555)
-    try:
-        (d / "probe").touch()
-        pytest.skip("cannot make a folder unwritable here (no chattr +i, and mode bits do not bind this user)")
-    except OSError:
-        pass
-    yield d
-    if made:
-        subprocess.run(["chattr", "-i", str(d)])
-    d.chmod(0o755)
+    (tmp_path / "locked").mkdir()
+    with locked(tmp_path / "locked") as d:
+        yield d
 
 
 def test_plain_names_and_inside():
@@ -116,29 +126,10 @@ def test_a_domain_qa_path_must_stay_inside_its_folder(tmp_path, qa):
 
 def test_synth_into_a_folder_it_cannot_write_fails_before_generating(tmp_path):
     corpora = corpus(tmp_path)
-    folder = corpora / "t"
-    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
-    if not made:
-        folder.chmod(0o555)
-    try:
-        if (folder / "probe").exists() or _can_touch(folder):
-            pytest.skip("cannot make the domain folder unwritable here")
+    with locked(corpora / "t"):
         code, out, err = cli("domain", "synth", "t", "--corpora-dir", str(corpora))
-        assert_one_line_error(code, err, "not writable")
-        assert "wrote" not in out
-    finally:
-        if made:
-            subprocess.run(["chattr", "-i", str(folder)])
-        folder.chmod(0o755)
-
-
-def _can_touch(folder: Path) -> bool:
-    try:
-        (folder / "probe").touch()
-        (folder / "probe").unlink()
-        return True
-    except OSError:
-        return False
+    assert_one_line_error(code, err, "not writable")
+    assert "wrote" not in out
 
 
 def test_three_malformed_rows_in_ten_thousand_are_named_in_one_line(tmp_path):
