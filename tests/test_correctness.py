@@ -1,15 +1,11 @@
 """The per-answer correctness decision and the headline built on it (known values), and its agreement with
 hand labels."""
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.evaluation.correctness import (agreement, credit, headline_score, headline_weights, is_correct,
-                                               key_content)
+from rag_vs_ft.evaluation.correctness import (agreement, committed_verdict, credit, echoes_question, headline_score,
+                                               is_correct, key_content)
 from rag_vs_ft.evaluation.refusal import is_refusal
 
 Q = "Under the GDPR, within what period must a controller notify a personal data breach?"
@@ -35,6 +31,33 @@ def test_free_form_decision(answer, expected):
     assert is_correct(answer, Q, REF, True, is_refusal(answer)) is expected
 
 
+@pytest.mark.parametrize("question, reference, answer, expected", [
+    # the fact asked, without the reference's qualifier (answers the independent labels called correct)
+    ("Under DORA, within what time after an inspection must the Lead Overseer adopt recommendations?",
+     "Within 3 months, after consulting the Oversight Forum.",
+     "The Lead Overseer must adopt recommendations within 3 months of the completion of an investigation.", True),
+    ("For how long may the designation be valid?",
+     "A maximum period of five years; it may be renewed on the same conditions.", "5 years.", True),
+    ("For how long may the designation be valid?",
+     "A maximum period of five years; it may be renewed on the same conditions.", "3 years.", False),
+    ("How long does a supervisory authority have to give written advice?",
+     "Up to eight weeks of receipt of the request, which may be extended by six weeks.",
+     "Within eight weeks of receiving the request.", True),
+    # a code name is the fact: stated, few other words are needed; missing, none suffice
+    ("How do I convert between tuples and lists?",
+     "The type constructor tuple(seq) converts any sequence (actually, any iterable) into a tuple.",
+     "Use the `tuple()` type constructor.", True),
+    ("How do I loop over a sequence in reverse?",
+     "First specify the sequence in a forward direction and then call the `reversed()` function.",
+     "Call `reversed()` on the sequence, specified in forward direction.", True),
+    ("How do I loop over a sequence in reverse?",
+     "First specify the sequence in a forward direction and then call the `reversed()` function.",
+     "Specify the sequence in a forward direction and then call the sort function.", False),
+])
+def test_the_core_clause_and_code_names_decide(question, reference, answer, expected):
+    assert is_correct(answer, question, reference, True, is_refusal(answer)) is expected
+
+
 def test_number_words_count_as_numbers():
     q, ref = "How long may the period be extended?", "By two further months."
     assert is_correct("It may be extended by two further months.", q, ref, True, False)
@@ -52,21 +75,36 @@ def test_yes_no_and_unanswerable():
 
 
 def test_credit_is_chance_corrected_on_yes_no_only():
-    assert credit(True, False, "No.", True) == 1.0
-    assert credit(False, False, "No.", True) == -1.0  # a wrong verdict costs what a right one earns
-    assert credit(False, True, "No.", True) == 0.0    # refusing a yes/no question: like guessing
+    assert credit(True, True, "No.", True) == 1.0
+    assert credit(False, True, "No.", True) == -1.0  # a wrong verdict costs what a right one earns
+    assert credit(False, False, "No.", True) == 0.0   # no verdict (refusal, hedge, echo): like guessing
     assert credit(False, False, "72 hours.", True) == 0.0
-    assert credit(True, True, "", False) == 1.0
+    assert credit(True, False, "", False) == 1.0
 
 
-def test_headline_weights_macro_average_over_answerable_kinds():
-    kinds = ["article"] * 3 + ["license"] * 1 + ["unanswerable"] * 2
-    answerable = [True] * 4 + [False] * 2
-    w = headline_weights(kinds, answerable)
-    assert w == pytest.approx([1.0, 1.0, 1.0, 3.0, 0.0, 0.0])  # 6 / (2 kinds × n_kind)
-    # all article answers right, the licence one wrong: macro mean (1 + -1) / 2 = 0
-    credits = [1, 1, 1, -1, 1, 1]
-    assert sum(c * x for c, x in zip(credits, w)) / len(w) == pytest.approx(0.0)
+NIS2 = "Under the NIS2 Directive, may entities outside its scope submit voluntary notifications?"
+
+
+@pytest.mark.parametrize("answer, verdict", [
+    ("Yes, they may notify on a voluntary basis.", "yes"),
+    ("Entities outside its scope may submit voluntary notifications to the CSIRT.", "yes"),
+    ("Entities outside its scope may not submit voluntary notifications.", "no"),
+    # real answers of the default run that carry no verdict
+    ("Under NIS2, may entities outside its scope may submit voluntary notifications.", None),  # an echo
+    ("The NIS2 Directive does not cover this.", None),  # a non-answer, not a "no"
+    ("The answer is not possible to provide.", None),
+    ("The NIS2 Directive is a European cybersecurity law.", None),  # talks about something else
+])
+def test_a_verdict_is_taken_only_from_an_answer_that_commits_to_one(answer, verdict):
+    assert committed_verdict(answer, NIS2) == verdict
+    refused = is_refusal(answer)
+    assert is_correct(answer, NIS2, "Yes. Voluntary notification is open to them.", True, refused) is (verdict == "yes")
+    assert is_correct(answer, NIS2, "No.", True, refused) is (verdict == "no")
+
+
+def test_an_echo_is_recognised_by_the_questions_inverted_order():
+    assert echoes_question("Under NIS2, may entities outside its scope may submit notifications.", NIS2)
+    assert not echoes_question("Entities outside its scope may submit notifications.", NIS2)
 
 
 def test_headline_score_guessing_and_refusing_earn_nothing():
@@ -77,31 +115,6 @@ def test_headline_score_guessing_and_refusing_earn_nothing():
     assert headline_score(["Yes.", "Yes.", "No.", "Yes."], qs) == pytest.approx(0.5)
 
 
-LABELS = Path(__file__).parent / "data" / "correctness_labels.jsonl"
-
-
-def test_agreement_with_hand_labels(legal):
-    """217 real answers of the default legal run (every arm but the majority and always-refuse floors), labelled
-    by hand against the documents before the decision was ever run on them; the extractive floor's answers are
-    corpus sentences, so the file stores where they are, not their text. The README's figures are these."""
-    docs = {d.id: d.text for d in legal.documents}
-    rows = [json.loads(line) for line in LABELS.read_text().splitlines()]
-    pairs = []
-    for r in rows:
-        src = r.get("answer_source")
-        answer = docs[src["doc_id"]][src["start"]:src["end"]] if src else r["answer"]
-        pairs.append((is_correct(answer, r["question"], r["reference"], r["answerable"], is_refusal(answer)),
-                      r["label"]))
-    got = agreement(pairs)
-    assert got["n"] >= 150 and 50 <= got["correct"] <= got["n"] - 50  # both classes well represented
-    assert got["kappa"] >= 0.7 and got["balanced_accuracy"] >= 0.85
-    readme = (Path(__file__).parents[1] / "evals" / "README.md").read_text()
-    stated = re.search(r"Cohen's κ ([0-9.]+) and balanced accuracy ([0-9.]+) on (\d+) answers \((\d+) correct\)", readme)
-    assert stated, "evals/README.md must state the agreement"
-    assert (float(stated[1]), float(stated[2]), int(stated[3]), int(stated[4])) == (
-        round(got["kappa"], 3), round(got["balanced_accuracy"], 3), got["n"], got["correct"])
-
-
 def test_agreement_known_values():
     pairs = [(True, 1)] * 4 + [(False, 0)] * 4 + [(True, 0), (False, 1)]
     got = agreement(pairs)
@@ -109,7 +122,7 @@ def test_agreement_known_values():
     assert agreement([(True, 1), (False, 1)]) is None  # one class only: kappa is undefined
 
 
-def test_rows_of_an_older_run_get_the_same_correctness_as_a_new_run():
+def test_saved_rows_are_judged_again_by_todays_rules():
     from rag_vs_ft.arms.base import ArmAnswer
     from rag_vs_ft.evaluation.harness import score_answers, with_correctness
 
@@ -122,8 +135,11 @@ def test_rows_of_an_older_run_get_the_same_correctness_as_a_new_run():
                ArmAnswer("u1", "I don't know.", 0.1, 5, 5)]
     new = score_answers("rag", False, qs, answers)
     old = [{k: v for k, v in r.items() if k not in ("correct", "credit", "headline")} for r in new]
-    redone = with_correctness(old)
-    assert [(r["correct"], r["credit"], r["headline"]) for r in redone] == [
-        (r["correct"], r["credit"], r["headline"]) for r in new]
+    stale = [{**r, "correct": 0.0, "headline": 0.0} for r in new]  # judged by an older rule
+    for saved in (old, stale):
+        redone = with_correctness(saved)
+        assert [(r["question_id"], r["correct"], r["credit"], r["headline"]) for r in redone] == [
+            (r["question_id"], r["correct"], r["credit"], r["headline"]) for r in new]
     assert [r["credit"] for r in new] == [1.0, 0.0, -1.0, 1.0]
-    assert sum(r["headline"] for r in new) / 4 == pytest.approx((0.5 + -1.0) / 2)  # macro over answerable kinds
+    # kinds below MIN_KIND weigh by size: article 2, licence 1 (w = 2/3, 1/3); S = 2/3 * 1/2 + 1/3 * 0, C = 1/6
+    assert sum(r["headline"] for r in new) / 4 == pytest.approx((1 / 3 - 1 / 6) / (1 - 1 / 6))

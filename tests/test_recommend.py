@@ -141,7 +141,12 @@ def test_report_says_how_many_questions_would_separate_close_arms():
     pair = rec.pairwise[0]
     assert not pair["headline"].significant
     note = too_small_note(rec.pairwise, rec.n)
-    assert note and f"{pair['power'].needed:,} test questions" in note and "20 questions" in note
+    assert note and f"{pair['power'].needed:,} test questions" in note and "with 20 test questions" in note
+    # the run's warning says the same thing when the prior equals the spread observed here
+    from rag_vs_ft.preflight import size_note
+    warning = size_note(20, pair["power"].sd)
+    same = "detects differences in the headline of about {:.2f}".format(pair["power"].detectable)
+    assert same in note and same in warning
     assert note in rec.reasons
     far = _recommend(_rows({"prompt": [1.0] * 20, "rag": [0.0] * 20}))
     assert too_small_note(far.pairwise, far.n) is None  # a difference it resolved: nothing to say

@@ -43,6 +43,14 @@ def test_every_labelled_answer_is_classified_correctly():
     ("N/A", "placeholder"),
     ("", "placeholder"),
     ("The answer is:", "placeholder"),
+    # non-answers of the default legal run that the classifier used to miss (issue 18)
+    ("The answer is not possible to provide.", "impersonal_inability"),
+    ("The NIS2 Directive does not cover this.", "silent_on_it"),
+    ("The GDPR does not say.", "silent_on_it"),
+    ("The AI Act does not address this question.", "silent_on_it"),
+    ("I cannot provide an answer to that.", "first_person_inability"),
+    ("It is not possible to give a definitive answer.", "impersonal_inability"),
+    ("This is not specified.", "not_in_sources"),
 ])
 def test_refusals_name_their_cue(text, cue):
     assert is_refusal(text)
@@ -62,6 +70,9 @@ def test_refusals_name_their_cue(text, cue):
     "The documents do not say explicitly, but the controller must respond within one month.",
     "Yes. [license-mit]",
     "No.",
+    "The GDPR does not cover purely household activities.",  # a real object: an answer
+    "The MIT License does not say anything about patents.",
+    "The licence does not require it.",
 ])
 def test_answers_with_negations_are_not_refusals(text):
     assert not is_refusal(text), refusal_cues(text)

@@ -20,14 +20,8 @@ from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.corpus.splits import (cites_any, contamination_sources, few_shot_examples, normalize_question,
                                      split_questions, withheld_documents)
 from rag_vs_ft.evaluation.grounding import SUPPORT_THRESHOLD, content_words
-from rag_vs_ft.evaluation.statistics import detectable_difference, required_questions
-
-# Spread (SD) of the per-question paired differences of the headline (weighted chance-corrected credit) between
-# two arms, assumed before any answer exists: the median over the six candidate pairs of the default legal run
-# (range 0.70-1.23, measured 2026-11-23; wide because a yes/no answer earns +1 or -1). Used only to say how small a
-# test split is; the report uses the spread it observes.
-PRIOR_PAIRED_SD = 1.13
-TARGET_DIFFERENCE = 0.10  # a difference in the headline a team would act on
+from rag_vs_ft.evaluation.headline import PRIOR_PAIRED_SD
+from rag_vs_ft.evaluation.statistics import TARGET_DIFFERENCE, power_sentence, required_questions
 MIN_TEST_QUESTIONS = 30
 
 
@@ -88,12 +82,9 @@ def unsupported_answers(questions: list[QAItem], docs_by_id: dict[str, str]) -> 
 
 def size_note(n_test: int, sd: float = PRIOR_PAIRED_SD, target: float = TARGET_DIFFERENCE) -> str | None:
     """A sentence saying the test split is too small to separate arms by `target`, and what it would take."""
-    need = required_questions(sd, target)
-    if n_test >= need:
+    if n_test >= required_questions(sd, target):
         return None
-    return (f"only {n_test} test questions: a paired comparison can detect differences in the headline of about "
-            f"{detectable_difference(sd, n_test):.2f} or more (80 % power, 5 % level, paired SD {sd:.2f}); "
-            f"separating arms {target:.2f} apart needs about {need} test questions ({need - n_test} more)")
+    return "small test split: " + power_sentence(n_test, sd, "expected before any answer", target)
 
 
 def _contamination(plan: QuestionPlan, domain: str) -> tuple[int, list[str]]:

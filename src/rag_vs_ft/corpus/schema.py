@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-_LEADING_YES_NO = re.compile(r"^\W*(?:\[[^\]]*\]\W*)*(yes|no)\b", re.IGNORECASE)  # citations first are skipped
+# Citations first are skipped, and so is a hedge before the verdict ("In general, no. There are ...").
+_LEADING_YES_NO = re.compile(r"^\W*(?:\[[^\]]*\]\W*)*(?:(?:in\s+general|generally|usually|normally|typically|mostly"
+                             r"|in\s+short|short\s+answer)\W+)?(yes|no)\b", re.IGNORECASE)
 
 
 def yes_no(answer: str) -> str | None:

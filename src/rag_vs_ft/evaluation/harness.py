@@ -63,13 +63,12 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
 
 
 def with_correctness(rows: list[dict]) -> list[dict]:
-    """Rows of a run saved before the correctness headline existed, completed from what each row holds (question,
-    reference, answer, refusal, kind), so `rag-vs-ft report` re-renders old runs; newer rows pass unchanged."""
-    if all("correct" in r for r in rows):
-        return rows
-    out = []
-    for group in _group_by(rows, lambda r: (r["arm"], r.get("seed"))).values():
-        out += add_correctness(group)
+    """Saved rows judged again by today's decision and headline, from what each row holds (question, reference,
+    answer, refusal, kind): `rag-vs-ft report` re-renders any run, older ones included, on the current rules."""
+    out: list[dict] = [{}] * len(rows)
+    for group in _group_by(list(enumerate(rows)), lambda ir: (ir[1]["arm"], ir[1].get("seed"))).values():
+        for (i, _), judged in zip(group, add_correctness([r for _, r in group])):
+            out[i] = judged
     return out
 
 
@@ -107,7 +106,8 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     for name, field, subset in columns:
         values = [r.get(field) for r in subsets[subset]]
         out[name] = _mean(values)
-        interval = bootstrap_ci(values, resamples, seed)
+        strata = [r.get("stratum") for r in subsets[subset]] if name == HEADLINE and "stratum" in rows[0] else None
+        interval = bootstrap_ci(values, resamples, seed, strata=strata)
         out["ci"][name] = None if interval is None else [interval.low, interval.high]
     out["latency_p50_s"] = percentile(lat, 50)
     out["latency_p95_s"] = percentile(lat, 95)

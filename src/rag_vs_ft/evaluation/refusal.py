@@ -35,16 +35,19 @@ CUES: dict[str, re.Pattern] = {name: re.compile(pattern, re.IGNORECASE) for name
     # First-person inability or uncertainty: "I don't know", "I'm unable to find", "I could not determine",
     # "I'm not sure", "I have no information".
     "first_person_inability": r"\bI\s+(?:(?:do|did|could)(?:n't|nt|\s*not)|can(?:'t|not|\s+not)|cant)\s+(?:\w+\s+)?"
-                              r"(?:know|answer|find|determine|say|tell|locate|identify|confirm|see)\b"
+                              r"(?:know|answer|find|determine|say|tell|locate|identify|confirm|see|provide|give)\b"
                               r"|\bI(?:'m|\s+am)\s+(?:unable|not\s+able)\s+to\s+(?:\w+\s+)?(?:answer|find|determine|"
                               r"say|tell|locate|identify|confirm|provide)|\bI(?:'m|\s+am)\s+(?:not\s+(?:sure|certain)"
                               r"|unsure)|\bI\s+(?:do(?:n't|\s+not)\s+have|have\s+no)\s+(?:any\s+|enough\s+"
                               r"|sufficient\s+|the\s+)?(?:information|idea|details?|data|knowledge|access|context)",
     # Impersonal inability: "it is not possible to answer", "cannot be determined from the text". Only
     # answer/determine-type verbs: "It cannot be waived by contract." is an answer.
-    "impersonal_inability": r"\b(?:not\s+possible|impossible)\s+to\s+(?:answer|determine|say|tell|know)"
+    "impersonal_inability": r"\b(?:not\s+possible|impossible)\s+to\s+(?:answer|determine|say|tell|know|provide"
+                            r"|give|find|identify|confirm)"
                             r"|\b(?:cannot|can't|could\s*n[o']t)\s+be\s+(?:answered|determined|found|inferred)"
-                            r"|^(?:unable|not\s+able)\s+to\s+(?:answer|determine|find|locate)",
+                            r"|^(?:unable|not\s+able)\s+to\s+(?:answer|determine|find|locate)"
+                            r"|\b(?:cannot|can't|could\s*n[o']t|unable\s+to)\s+(?:provide|give|offer)\s+(?:you\s+)?"
+                            r"(?:an?\s+|the\s+|any\s+|a\s+specific\s+|a\s+definitive\s+)?(?:answer|response|information)\b",
     # The sources do not carry the answer: "the context does not mention", "the passages don't say", "the
     # documents provided are about X and don't address Y", "the text contains no ...", "none of the documents".
     "source_lacks": rf"{_SOURCE}(?:\s+(?:provided|given|above))?(?:(?:\s+[\w'-]+){{0,8}}?\s+and)?\s+(?:do|does|did)"
@@ -52,6 +55,15 @@ CUES: dict[str, re.Pattern] = {name: re.compile(pattern, re.IGNORECASE) for name
                     rf"|{_SOURCE}\s+(?:contains?|provides?|gives?|offers?|includes?|makes?|has|have)\s+no\b"
                     rf"|{_SOURCE}\s+(?:is|are)\s+silent|\bnothing\s+in\s+{_SOURCE}"
                     rf"|\bnone\s+of\s+{_SOURCE}(?:\s+\w+)?\s+{_INFO_VERB}",
+    # Anything that "does not cover this" / "does not say": the object is the question itself (an anaphor, or
+    # nothing), so no fact about the subject is stated. "The GDPR does not cover household activities" has a real
+    # object and is an answer.
+    "silent_on_it": rf"\b(?:do|does|did){_NEG}\s+(?:\w+ly\s+)?(?:cover|address|mention|say|specify|discuss|state"
+                    r"|answer|deal\s+with|touch\s+on|go\s+into|provide|give|contain)"
+                    r"(?:\s+(?:this|that|it|anything|so|this\s+(?:question|topic|issue|matter|point|case|information"
+                    r"|detail)|that\s+(?:question|topic|issue|matter|point|case|information|detail)|the\s+question"
+                    r"|(?:this|that|the\s+requested)\s+(?:specific\s+)?information"
+                    r"|(?:any|such)\s+(?:information|details?)))?(?:\s+(?:explicitly|directly|specifically|at\s+all))?\W*$",
     # Absence of *information* ("there is no information", "no details about"), not of an obligation ("there
     # is no obligation to notify" is an answer). "No information needs to be given" (a GDPR exemption) does
     # not match: the noun must be followed by about/on/in/available/found.
@@ -66,11 +78,12 @@ CUES: dict[str, re.Pattern] = {name: re.compile(pattern, re.IGNORECASE) for name
     "not_in_sources": r"\bnot\s+(?:\w+ly\s+)?(?:covered|mentioned|addressed|discussed|specified|stated|included|found"
                       r"|provided|given|available|present|contained|answered|described|explained)"
                       rf"(?:\s+[\w'-]+){{0,3}}?\s+(?:in|by|within|from|among)\s+(?:any\s+of\s+)?{_SOURCE}"
-                      r"|\banswer\s+is\s+not\s+(?:in|found|available|provided|given|known|clear)\b"
+                      r"|\banswer\s+is\s+not\s+(?:in|found|available|provided|given|known|clear|possible)\b"
                       rf"|\b(?:unclear|not\s+clear|not\s+evident)\s+(?:from|in|based\s+on)\s+{_SOURCE}"
                       r"|\b(?:this|that|such|the\s+requested)\s+information\s+is\s+not\s+(?:available|provided|given)"
-                      r"|^(?:\W*\w+\W+)?(?:this|that|this\s+question|this\s+topic)\s+is\s+not\s+(?:covered|addressed"
-                      r"|mentioned|answered|discussed)\W*$",
+                      r"|^(?:\W*\w+\W+)?(?:this|that|this\s+question|this\s+topic|this\s+information|it)\s+is\s+"
+                      r"not\s+(?:\w+ly\s+)?(?:covered|addressed|mentioned|answered|discussed|specified|stated|known"
+                      r"|clear|provided|available|given)\W*$",
     # Out of scope of the *sources or the assistant*, or "this question is outside the scope". "Household
     # activities fall outside the scope of the GDPR" is an answer.
     "out_of_scope": rf"\b(?:outside|beyond)\s+(?:the\s+)?scope\s+of\s+(?:{_SOURCE}|my\s+knowledge|what\s+I)"

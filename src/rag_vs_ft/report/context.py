@@ -10,7 +10,7 @@ from rag_vs_ft.evaluation.statistics import bootstrap_ci, spread
 from rag_vs_ft.report.profiles import load_profile
 from rag_vs_ft.report.dominance import SMALL_N
 from rag_vs_ft.report.kinds import best_per_kind, kind_versus
-from rag_vs_ft.report.recommend import recommend
+from rag_vs_ft.report.recommend import power_line, recommend
 
 QUALITY_COLUMNS = [(HEADLINE, "correct (headline)"), ("correct", "correct (raw)"), ("answer_score", "answer score"), ("exact_match", "EM"), ("token_f1", "F1"),
                    ("rouge_l", "ROUGE-L"), ("string_similarity", "string sim."),
@@ -182,5 +182,5 @@ def build_context(rows: list[dict], meta: dict) -> dict:
             "freshness": freshness_table(main, arms, resamples), "cost_rows": cost_rows, "price": price,
             "runs": runs, "forgetting": meta.get("forgetting"),
             "memory": meta.get("memory_estimate", []), "diagnosis": diagnose(main, spec),
-            "judge_agreement": judge_agreement,
+            "judge_agreement": judge_agreement, "power_line": power_line(rec.pairwise, rec.n),
             "kind_baseline": baseline, "small_n": SMALL_N, "kind_versus": kind_versus(main, baseline, others, resamples, seed)}

@@ -52,7 +52,8 @@ def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray], resamples: int =
     for name, (values, mask) in _criteria(a).items():
         if not mask.any():
             continue
-        d = paired_bootstrap(values[mask], crit_b[name][0][mask], resamples, seed)
+        strata = a["stratum"][mask] if "stratum" in a else None
+        d = paired_bootstrap(values[mask], crit_b[name][0][mask], resamples, seed, strata=strata)
         out.append(CriterionDiff(name, d, decisive=int(mask.sum()) >= SMALL_N))
     return out
 

@@ -14,10 +14,12 @@ from itertools import combinations
 import numpy as np
 
 from rag_vs_ft.evaluation.harness import HEADLINE
-from rag_vs_ft.evaluation.statistics import PairedDiff, paired_bootstrap, paired_power, paired_statistic
+from rag_vs_ft.evaluation.statistics import (PairedDiff, paired_bootstrap, paired_power, paired_statistic,
+                                             power_sentence)
 from rag_vs_ft.report.dominance import SMALL_N, CriterionDiff, dominated
 from rag_vs_ft.report.profiles import Profile, arm_constants, profile_score, question_criteria
 
+STRATUM = "stratum"  # resamples draw within strata (headline.py), coded as numbers in the columns
 COLUMNS = (HEADLINE, "credit", "answer_score", "fabricated", "refused", "answerable", "fresh")
 
 
@@ -53,6 +55,11 @@ def question_columns(rows: list[dict]) -> tuple[list[str], dict[str, dict[str, n
     qids = sorted(set.intersection(*(set(v) for v in by_arm.values())))
     cols = {arm: {c: np.array([float(rs[q].get(c) or 0.0) for q in qids]) for c in COLUMNS}
             for arm, rs in by_arm.items()}
+    first = next(iter(by_arm.values()), {})
+    labels = [first[q].get("stratum", "") for q in qids]  # the same for every arm: kind, verdict, answerable
+    codes = {s: i for i, s in enumerate(sorted(set(labels)))}
+    for arm_cols in cols.values():
+        arm_cols[STRATUM] = np.array([codes[s] for s in labels], dtype=float)
     return qids, cols
 
 
@@ -86,7 +93,8 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
                     **consts[a]} for a in cands}
     scores = {a: float(_scorer(profile, consts[a], counts)(_one_row(cols[a]))[0]) for a in cands}
     ranking = sorted(scores.items(), key=lambda kv: (-kv[1], complexity[kv[0]]))
-    floors = {c: {f: paired_bootstrap(cols[c][HEADLINE], cols[f][HEADLINE], resamples, seed)
+    strata = next(iter(cols.values()))[STRATUM] if cols else None
+    floors = {c: {f: paired_bootstrap(cols[c][HEADLINE], cols[f][HEADLINE], resamples, seed, strata=strata)
                   for f in floor_names} for c in cands}
     below = [c for c in cands if not all(d.low > 0 for d in floors[c].values())]
     unjudged = [a for a in cands if a in set(undertrained)]
@@ -95,11 +103,11 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
 
     def diff(a: str, b: str) -> PairedDiff:
         return paired_statistic(_scorer(profile, consts[a], counts), cols[a], _scorer(profile, consts[b], counts),
-                                cols[b], resamples, seed)
+                                cols[b], resamples, seed, strata=strata)
 
     pairwise = [{"a": a, "b": b, "profile": diff(a, b),
-                 "headline": paired_bootstrap(cols[a][HEADLINE], cols[b][HEADLINE], resamples, seed),
-                 "power": paired_power(cols[a][HEADLINE], cols[b][HEADLINE])}
+                 "headline": paired_bootstrap(cols[a][HEADLINE], cols[b][HEADLINE], resamples, seed, strata=strata),
+                 "power": paired_power(cols[a][HEADLINE], cols[b][HEADLINE], strata)}
                 for a, b in combinations([arm for arm, _ in ranking], 2)]
     leader = eligible[0] if eligible else None
     versus = {arm: diff(leader, arm) for arm in eligible[1:]} if leader else {}
@@ -212,19 +220,33 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
     return out
 
 
+def candidate_sd(pairwise: list[dict]) -> tuple[float, float, float] | None:
+    """(median, min, max) paired SD of the headline over the pairs of candidate arms (`pairwise` holds only those)."""
+    sds = sorted(p["power"].sd for p in pairwise)
+    return (float(np.median(sds)), sds[0], sds[-1]) if sds else None
+
+
+def power_line(pairwise: list[dict], n: int) -> str | None:
+    """The power statement of the run's warning, with the paired SD observed here (median over candidate pairs)."""
+    spread = candidate_sd(pairwise)
+    if not spread:
+        return None
+    median, low, high = spread
+    return power_sentence(n, median, f"the median over the {len(pairwise)} pairs of candidate arms here, "
+                                     f"range {low:.2f}–{high:.2f}")
+
+
 def too_small_note(pairwise: list[dict], n: int) -> str | None:
-    """One sentence when the test split cannot separate some arms on the headline: the smallest difference it can
-    detect, from the observed spread, and how many questions the closest unresolved pair would need."""
+    """One sentence when the test split cannot separate some arms on the headline: the power statement of the
+    run's warning with the paired SD observed here (the median over the pairs of candidate arms), and how many
+    questions the closest unresolved pair would need."""
     unresolved = [p for p in pairwise if not p["headline"].significant]
     if not unresolved:
         return None
-    power = [p["power"] for p in unresolved]
     closest = min(unresolved, key=lambda p: p["power"].needed)
     need = closest["power"].needed
     grow = f"about {need:,} test questions ({need / max(1, n):.1f}× this split)" if need < 10**6 else \
         "more questions than any test split holds (the arms score alike)"
     return (f"The test split is too small to separate {len(unresolved)} of {len(pairwise)} pairs of arms on correct "
-            f"answers: with {n} questions and the observed spread of paired differences (SD "
-            f"{min(p.sd for p in power):.2f}–{max(p.sd for p in power):.2f}) it detects differences of about "
-            f"{min(p.detectable for p in power):.2f} or more (80 % power); the closest unresolved pair, "
+            f"answers: {power_line(pairwise, n)}. The closest unresolved pair, "
             f"{closest['a']} − {closest['b']} ({closest['headline'].mean_diff:+.3f}), would need {grow}.")

@@ -1,0 +1,97 @@
+"""The headline: the share of correct answers beyond what chance gives, over the kinds of answerable questions
+(pure functions).
+
+Per answerable question an answer scores x = 1 when correct and 0 otherwise; on a yes/no question a right verdict
+scores 1, a wrong one 0 and no verdict (a refusal, a hedge, an echo) 0.5 — what a coin expects — so chance there is
+c = 0.5, and 0 elsewhere. Each kind's score is its questions' mean of x, with the yes- and the no-questions of a
+kind weighing half each (so answering every yes/no question "yes" scores exactly chance), and the headline is
+Cohen's correction applied once, to the mix of kinds:
+
+    headline = (S - C) / (1 - C),   S = sum_k w_k * score_k,   C = sum_k w_k * chance_k
+
+with kind weights w_k summing to 1. Guessing, answering always yes or always no and refusing all score 0, a
+perfect answerer 1. Why once and not per question (the old ±1 credit on yes/no): correcting every yes/no answer
+doubles its spread, and the test split then needs about four times the questions to separate two arms; the
+correction of the whole mix divides by (1 - C) instead, which is 1.33 when half the kinds are yes/no.
+
+Kind weights: equal (a macro average) so that one large kind cannot outvote the rest, except that a kind with
+fewer than MIN_KIND test questions weighs in proportion to its size against one of MIN_KIND: three definition
+questions must not carry half the headline of a run.
+
+Every per-question value is written so that the headline is the plain mean of the column over all test questions
+(unanswerable ones hold 0: the refusal criterion judges them), and the stratum of each question (its kind, and
+its verdict class on yes/no questions) is kept so that bootstrap resamples draw within strata, as the estimator
+does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+from rag_vs_ft.corpus.schema import yes_no
+
+# Spread (SD) of the per-question paired differences of the headline between two arms, pooled within strata,
+# assumed before any answer exists: the median over the candidate pairs of the default legal run. Used only to
+# say how small a test split is (the run's warning, `domain validate`); the report uses the spread it observes.
+PRIOR_PAIRED_SD = 0.6  # placeholder until measured
+CHANCE = 0.5  # a coin's expected score on a yes/no question
+MIN_KIND = 10  # a kind with fewer test questions weighs size/MIN_KIND of a full kind
+UNANSWERABLE = "unanswerable"
+
+
+def stratum(kind: str, reference: str, answerable: bool) -> str:
+    """Where a question is resampled: its kind, split by the reference's verdict on yes/no questions."""
+    if not answerable:
+        return UNANSWERABLE
+    verdict = yes_no(reference)
+    return f"{kind}:{verdict}" if verdict else kind
+
+
+def kind_weights(counts: dict[str, int]) -> dict[str, float]:
+    """w_k: equal per kind, a kind below MIN_KIND questions scaled down by size; they sum to 1."""
+    raw = {k: min(1.0, n / MIN_KIND) for k, n in counts.items() if n}
+    total = sum(raw.values())
+    return {k: v / total for k, v in raw.items()}
+
+
+def question_weights(kinds: Sequence[str], references: Sequence[str],
+                     answerable: Sequence[bool]) -> tuple[list[float], list[float], float]:
+    """(beta, chance, C): each question's weight within the whole headline (w_k times its share of its kind, the
+    yes- and no-questions of a kind each holding half of the kind's yes/no share), its chance score, and the
+    headline's chance level C. Unanswerable questions weigh 0."""
+    strata = [stratum(k, r, a) for k, r, a in zip(kinds, references, answerable, strict=True)]
+    in_kind = Counter(k for k, a in zip(kinds, answerable) if a)
+    in_stratum = Counter(strata)
+    yes_no_in_kind = Counter(k for k, s in zip(kinds, strata) if s != k and s != UNANSWERABLE)
+    w = kind_weights(dict(in_kind))
+    beta, chance = [], []
+    for k, s in zip(kinds, strata):
+        if s == UNANSWERABLE:
+            beta.append(0.0)
+            chance.append(0.0)
+        elif s == k:  # a free-form question: chance cannot write the reference's fact
+            beta.append(w[k] / in_kind[k])
+            chance.append(0.0)
+        else:  # a yes/no question: its verdict class holds half of the kind's yes/no share
+            classes = sum(1 for c in ("yes", "no") if in_stratum.get(f"{k}:{c}"))
+            share = yes_no_in_kind[k] / in_kind[k]
+            beta.append(w[k] * share / (classes * in_stratum[s]))
+            chance.append(CHANCE)
+    return beta, chance, sum(b * c for b, c in zip(beta, chance))
+
+
+def score(correct: bool, verdict_given: bool, chance: float) -> float:
+    """x: 1 correct, 0 wrong; on a yes/no question (chance > 0) no verdict at all scores the chance level."""
+    if chance and not verdict_given:
+        return chance
+    return float(correct)
+
+
+def headline_values(scores: Sequence[float], kinds: Sequence[str], references: Sequence[str],
+                    answerable: Sequence[bool]) -> list[float]:
+    """Per-question values whose plain mean over the questions is the headline."""
+    beta, chance, c_all = question_weights(kinds, references, answerable)
+    n = len(scores)
+    scale = n / (1 - c_all) if c_all < 1 else 0.0
+    return [scale * b * (x - c) for x, b, c in zip(scores, beta, chance, strict=True)]
