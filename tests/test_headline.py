@@ -54,7 +54,7 @@ def test_strata_split_yes_no_kinds_by_verdict():
     assert stratum("license", "Yes. Notice.", True) == "license:yes"
     assert stratum("article", "Within 3 months.", True) == "article"
     assert stratum("unanswerable", "n/a", False) == "unanswerable"
-    beta, chance, c_all = question_weights([q.kind for q in QS], [q.answer for q in QS], [q.answerable for q in QS])
+    beta, chance, c_all = question_weights([q.kind for q in QS], [stratum(q.kind, q.answer, q.answerable) for q in QS])
     assert sum(beta) == pytest.approx(1.0)
     assert beta[10] == pytest.approx(0.5 / 2 / 7) and beta[17] == pytest.approx(0.5 / 2 / 3)  # classes weigh half each
     assert c_all == pytest.approx(0.25) and chance[0] == 0 and chance[10] == 0.5
@@ -84,3 +84,32 @@ def test_paired_sd_pools_within_strata():
     assert paired_sd(d, ["x"] * 3 + ["y"] * 3) == pytest.approx(np.sqrt(within / (6 - 2)))
     p = paired_power(d, [0] * 6, ["x"] * 3 + ["y"] * 3)
     assert p.sd == pytest.approx(np.sqrt(within / 4)) and p.n == 6
+
+
+def test_a_kind_scores_on_the_headlines_scale():
+    from rag_vs_ft.evaluation.correctness import add_correctness
+    from rag_vs_ft.evaluation.headline import kind_score
+    from rag_vs_ft.report.kinds import kind_versus
+
+    def rows(arm, answer):
+        return [{**r, "arm": arm} for r in add_correctness([
+            {"question_id": q.id, "question": q.question, "reference": q.answer, "answer": answer(q),
+             "kind": q.kind, "answerable": q.answerable, "refused": False} for q in LICENSE])]
+
+    always_no, right = rows("prompt", lambda q: "No."), rows("rag", right_answer)
+    assert kind_score(always_no) == pytest.approx(0.0)  # 3 of 10 right by saying "no": chance, not skill
+    assert kind_score(right) == pytest.approx(1.0)
+    d = kind_versus(always_no + right, "prompt", ["rag"], resamples=200)["license"]["rag"]
+    assert d.mean_diff == pytest.approx(1.0) and d.significant
+
+
+def right_answer(q: QAItem) -> str:
+    return q.answer
+
+
+def test_error_bars_never_go_negative():
+    from rag_vs_ft.report.plots import metric_bars
+
+    # a floor's headline that every stratified resample reproduces: its interval can miss it by a rounding error
+    s = {"headline": 0.1, "correct": 0.2, "ci": {"headline": [0.1 + 1e-12, 0.1 + 1e-12], "correct": [0.1, 0.3]}}
+    assert metric_bars({"majority": s, "rag": {**s, "headline": 0.3}})[:4] == b"\x89PNG"

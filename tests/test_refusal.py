@@ -81,3 +81,28 @@ def test_answers_with_negations_are_not_refusals(text):
 def test_a_contrast_clause_about_the_sources_does_not_rescue_a_refusal():
     assert is_refusal("The documents do not cover Virginia law, but they do cover GDPR breach notification.")
     assert not is_refusal("The context does not give a clear answer, but it suggests 30 days.")
+
+
+REAL = Path(__file__).parent / "data" / "refusal_real_labels.jsonl"
+
+
+def test_agreement_on_real_non_answers_matches_the_readme():
+    """Distinct answers of the default legal, support and tutorial runs, labelled declines / attempts by hand,
+    blind to the classifier; evals/README.md states the agreement."""
+    import re
+
+    from rag_vs_ft.evaluation.correctness import agreement
+
+    rows = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 150 and {r["corpus"] for r in rows} == {"legal", "support", "tutorial"}
+    pairs = [(is_refusal(r["text"]), r["refusal"]) for r in rows]
+    got = agreement(pairs)
+    tp = sum(d and lab for d, lab in pairs)
+    precision, recall = tp / sum(d for d, _ in pairs), tp / got["correct"]
+    readme = (Path(__file__).parents[1] / "evals" / "README.md").read_text()
+    stated = re.search(r"on (\d+) real answers \((\d+) declines\): Cohen's κ ([0-9.]+), precision ([0-9.]+), "
+                       r"recall ([0-9.]+)", readme)
+    assert stated, "evals/README.md must state the refusal classifier's agreement on real answers"
+    assert (int(stated[1]), int(stated[2]), float(stated[3]), float(stated[4]), float(stated[5])) == (
+        got["n"], got["correct"], round(got["kappa"], 3), round(precision, 3), round(recall, 3))
+    assert got["kappa"] >= 0.8

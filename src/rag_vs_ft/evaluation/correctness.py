@@ -207,12 +207,11 @@ def add_correctness(rows: list[dict]) -> list[dict]:
         yes_no_question = r["answerable"] and yes_no(r["reference"]) is not None
         given = yes_no_question and not refused and committed_verdict(r["answer"], r["question"]) is not None
         judged.append((correct, given, yes_no_question))
-    scores = [score(c, g, CHANCE if yn else 0.0) for c, g, yn in judged]
-    values = headline_values(scores, [r["kind"] for r in rows], [r["reference"] for r in rows],
-                             [r["answerable"] for r in rows])
-    return [{**r, "correct": float(c), "credit": credit(c, g, r["reference"], r["answerable"]),
-             "stratum": stratum(r["kind"], r["reference"], r["answerable"]), HEADLINE: v}
-            for r, (c, g, _), v in zip(rows, judged, values, strict=True)]
+    strata = [stratum(r["kind"], r["reference"], r["answerable"]) for r in rows]
+    values = headline_values([score(c, g, CHANCE if yn else 0.0) for c, g, yn in judged],
+                             [r["kind"] for r in rows], strata)
+    return [{**r, "correct": float(c), "credit": credit(c, g, r["reference"], r["answerable"]), "stratum": s,
+             HEADLINE: v} for r, (c, g, _), s, v in zip(rows, judged, strata, values, strict=True)]
 
 
 def headline_score(answers: Sequence[str], questions: Sequence) -> float:

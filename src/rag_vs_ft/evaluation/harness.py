@@ -10,6 +10,7 @@ import numpy as np
 from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.evaluation.correctness import HEADLINE, add_correctness
+from rag_vs_ft.evaluation.headline import kind_score
 from rag_vs_ft.evaluation.grounding import Evidence, citation_precision, is_fabricated
 from rag_vs_ft.evaluation.metrics import answer_metrics, cited_ids, context_precision, context_recall
 from rag_vs_ft.evaluation.statistics import bootstrap_ci
@@ -106,7 +107,8 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     for name, field, subset in columns:
         values = [r.get(field) for r in subsets[subset]]
         out[name] = _mean(values)
-        strata = [r.get("stratum") for r in subsets[subset]] if name == HEADLINE and "stratum" in rows[0] else None
+        by_stratum = name == HEADLINE and all("stratum" in r for r in rows)  # as the headline weighs questions
+        strata = [r["stratum"] for r in subsets[subset]] if by_stratum else None
         interval = bootstrap_ci(values, resamples, seed, strata=strata)
         out["ci"][name] = None if interval is None else [interval.low, interval.high]
     out["latency_p50_s"] = percentile(lat, 50)
@@ -117,7 +119,7 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     out["answers_per_s"] = len(lat) / sum(lat) if lat and sum(lat) > 0 else None
     out["prompt_tokens_mean"] = _mean(r["prompt_tokens"] for r in rows)
     out["generated_tokens_mean"] = _mean(r["generated_tokens"] for r in rows)
-    out["by_kind"] = {k: {"n": len(rs), "credit": _mean(r["credit"] for r in rs),
+    out["by_kind"] = {k: {"n": len(rs), "credit": kind_score(rs),
                           "correct": _mean(r["correct"] for r in rs), "answer_score": _mean(r["answer_score"] for r in rs),
                           "exact_match": _mean(r["exact_match"] for r in rs), "token_f1": _mean(r["token_f1"] for r in rs)}
                       for k, rs in sorted(_group(rows, "kind").items())}

@@ -23,10 +23,14 @@ JUDGE_COLUMNS = [("judge_faithfulness", "faithfulness"), ("judge_factual_correct
 CRITERIA_COLUMNS = ("quality", "groundedness", "refusal", "freshness", "latency", "cost")
 
 
+def _num(v: float, digits: int) -> str:
+    return f"{v:.{digits}f}" if abs(v) >= 10 ** -(digits + 3) else f"{0.0:.{digits}f}"  # no "-0.000" for chance
+
+
 def fmt(v, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return "–"
-    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+    return _num(v, digits) if isinstance(v, float) else str(v)
 
 
 def fmt_ci(summary: dict, key: str, digits: int = 3) -> str:
@@ -34,7 +38,7 @@ def fmt_ci(summary: dict, key: str, digits: int = 3) -> str:
     v, ci = summary.get(key), summary.get("ci", {}).get(key)
     if v is None:
         return "–"
-    return f"{v:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else fmt(v, digits)
+    return f"{_num(v, digits)} [{_num(ci[0], digits)}, {_num(ci[1], digits)}]" if ci else fmt(v, digits)
 
 
 def primary_rows(rows: list[dict], primary_seed) -> tuple[list[dict], list[dict]]:

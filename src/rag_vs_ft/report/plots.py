@@ -22,7 +22,9 @@ def _png(fig) -> bytes:
 
 def _err(s: dict, m: str) -> tuple[float, float]:
     ci = s.get("ci", {}).get(m)
-    return (s[m] - ci[0], ci[1] - s[m]) if ci else (0.0, 0.0)
+    # clamped: a statistic that every stratified resample reproduces (a floor's headline) can land a rounding error
+    # outside its own interval, and matplotlib refuses a negative error bar
+    return (max(0.0, s[m] - ci[0]), max(0.0, ci[1] - s[m])) if ci else (0.0, 0.0)
 
 
 def metric_bars(summaries: dict[str, dict]) -> bytes:
