@@ -3,7 +3,7 @@
 import re
 
 from rag_vs_ft.arms.floors import AlwaysRefuse, Extractive, Majority, best_sentence
-from rag_vs_ft.arms.prompts import REFUSAL, rag_messages
+from rag_vs_ft.models.prompts import REFUSAL, rag_messages
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.index.retriever import Hit
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 from rag_vs_ft.corpus.domain import DomainError, domain_dir, list_domains, load_domain, parse_qa, read_spec
 from rag_vs_ft.corpus.license_questions import license_questions
-from rag_vs_ft.evaluation.grounding import content_words
+from rag_vs_ft.text import content_words
 
 
 def test_every_shipped_domain_file_is_valid():

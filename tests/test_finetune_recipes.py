@@ -1,7 +1,7 @@
 """The adapters' training sets: knowledge as QA under a token budget that cuts depth before breadth, and RAFT
 examples in the RAG prompt the arm is asked with, never holding a withheld document."""
 
-from rag_vs_ft.arms.prompts import REFUSAL, RAG_SYSTEM
+from rag_vs_ft.models.prompts import REFUSAL, RAG_SYSTEM
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.finetune.data import IGNORE

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag_vs_ft.arms.prompts import REFUSAL
+from rag_vs_ft.models.prompts import REFUSAL
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.finetune.raft import cite, raft_examples
 from rag_vs_ft.index.retriever import Hit

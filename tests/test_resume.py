@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from rag_vs_ft.arms.base import GenerationArm
-from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.models.prompts import closed_book_messages
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune.qlora import Checkpoint, train_adapter
 from rag_vs_ft.finetune.recipes import closed_book_set

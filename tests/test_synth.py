@@ -13,7 +13,7 @@ import pytest
 
 from rag_vs_ft.corpus.domain import parse_qa
 from rag_vs_ft.corpus.schema import Document
-from rag_vs_ft.evaluation.grounding import content_words
+from rag_vs_ft.text import content_words
 from rag_vs_ft.synth import SynthSettings, compose_qa, synthesize, write_qa
 from rag_vs_ft.synth.extractive import extract_pairs
 from rag_vs_ft.synth.filters import Pair, chunk_corpus, filter_pairs, supported_by

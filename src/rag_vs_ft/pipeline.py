@@ -56,7 +56,7 @@ def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
 def answers_key(arm: str, cfg: RunConfig, meta: dict, adapter_key: str | None, few_shot: list[QAItem],
                 questions: list) -> str:
     """Everything an arm's answers depend on. Decoding is greedy, so equal keys mean equal answers."""
-    from rag_vs_ft.arms.prompts import PROMPT_VERSION
+    from rag_vs_ft.models.prompts import PROMPT_VERSION
 
     settings = cfg.model_dump(include={"seed", "model", "retrieval"})
     return stable_hash({"arm": arm, "prompts": PROMPT_VERSION, "settings": settings, "model": meta["model"],

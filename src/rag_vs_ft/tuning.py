@@ -43,7 +43,7 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
     choice. Cached by everything the dev answers depend on (greedy decoding: equal keys, equal answers)."""
     import json
 
-    from rag_vs_ft.arms.prompts import PROMPT_VERSION
+    from rag_vs_ft.models.prompts import PROMPT_VERSION
     from rag_vs_ft.arms.registry import ArmInputs
 
     if cfg.eval.few_shot is not None:

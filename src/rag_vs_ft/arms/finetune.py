@@ -7,7 +7,7 @@ training: the closed-book system prompt, no few-shot examples.
 from __future__ import annotations
 
 from rag_vs_ft.arms.base import GenerationArm
-from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.models.prompts import closed_book_messages
 from rag_vs_ft.models.generator import Generator
 from rag_vs_ft.arms.registry import ArmSpec, register
 

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 
 from rag_vs_ft.arms.base import ArmAnswer, Progress
-from rag_vs_ft.arms.prompts import REFUSAL
+from rag_vs_ft.models.prompts import REFUSAL
 from rag_vs_ft.arms.registry import ArmSpec, register
 from rag_vs_ft.corpus.schema import QAItem, yes_no
 

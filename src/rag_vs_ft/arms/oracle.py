@@ -4,7 +4,7 @@ model reads with perfect retrieval. Not a candidate (no deployment knows the evi
 from __future__ import annotations
 
 from rag_vs_ft.arms.base import GenerationArm
-from rag_vs_ft.arms.prompts import rag_messages
+from rag_vs_ft.models.prompts import rag_messages
 from rag_vs_ft.arms.registry import ArmSpec, register
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.index.retriever import Hit

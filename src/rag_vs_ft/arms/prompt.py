@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag_vs_ft.arms.base import GenerationArm
-from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.models.prompts import closed_book_messages
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.models.generator import Generator
 from rag_vs_ft.arms.registry import ArmSpec, register

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from rag_vs_ft.evaluation.grounding import content_words
+from rag_vs_ft.text import content_words
 from rag_vs_ft.evaluation.metrics import yes_no, yes_no_verdict
 
 HEADLINE = "headline"  # the results-row field whose mean over the test questions is the headline (headline.py)

@@ -11,18 +11,9 @@ import re
 from typing import Iterable, Mapping
 
 from rag_vs_ft.evaluation.metrics import cited_ids, yes_no, yes_no_verdict
+from rag_vs_ft.text import SUPPORT_THRESHOLD, WORD as _WORD, content_words
 
-SUPPORT_THRESHOLD = 0.6  # share of an answer's content words that must occur in the evidence
-STOPWORDS = frozenset("""a an the and or of to in on for by with from at as is are was were be been being this that these
-those it its which who whom whose what when where why how shall may must can not no yes does do did under any all each
-such than then there their them they he she his her him also other into within upon about per via if so only more most
-has have had will would should could one two three""".split())
-_WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in STOPWORDS]
 
 
 class Evidence:

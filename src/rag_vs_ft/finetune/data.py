@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rag_vs_ft.arms.prompts import closed_book_messages
+from rag_vs_ft.models.prompts import closed_book_messages
 from rag_vs_ft.corpus.schema import Document, QAItem
 
 IGNORE = -100

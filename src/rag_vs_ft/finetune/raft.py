@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-from rag_vs_ft.arms.prompts import REFUSAL
+from rag_vs_ft.models.prompts import REFUSAL
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.index.retriever import Hit
 

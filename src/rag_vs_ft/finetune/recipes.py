@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
-from rag_vs_ft.arms.prompts import rag_messages
+from rag_vs_ft.models.prompts import rag_messages
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.finetune.data import Example, document_pieces, encode_chat, encode_document, encode_qa

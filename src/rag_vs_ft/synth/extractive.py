@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag_vs_ft.evaluation.grounding import STOPWORDS
+from rag_vs_ft.text import STOPWORDS
 from rag_vs_ft.synth.filters import Pair, SourceChunk
 from rag_vs_ft.synth.prose import option_pair, procedure_pairs, prose_pair, table_rows, whole
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from rag_vs_ft.corpus.schema import Document
-from rag_vs_ft.evaluation.grounding import SUPPORT_THRESHOLD, content_words
+from rag_vs_ft.text import SUPPORT_THRESHOLD, content_words
 from rag_vs_ft.synth.wellformed import answer_problem, heading_tail, question_problem
 
 REASONS = ("length", "fragment", "incomplete", "copied", "unsupported", "echo", "duplicate")  # checked in order; the first failure counts

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag_vs_ft.config import EMBEDDED_LLM, RunConfig
 from rag_vs_ft.corpus.schema import Document
-from rag_vs_ft.evaluation.grounding import content_words
+from rag_vs_ft.text import content_words
 from rag_vs_ft.store import atomic_write_text, jsonl_lines
 from rag_vs_ft.synth.extractive import KINDS, corpus_names, extract_pairs
 from rag_vs_ft.synth.filters import REASONS, Pair, SourceChunk, chunk_corpus, contained, filter_pairs
