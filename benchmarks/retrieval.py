@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from rag_vs_ft.config import RunConfig
-from rag_vs_ft.corpus.domain import load_domain
+from rag_vs_ft.synth.domain import load_domain
 from rag_vs_ft.index.metrics import mean_metrics
 from rag_vs_ft.index.registry import MODES, make_retriever
 from rag_vs_ft.index.retriever import build_or_load

@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
 
-    from rag_vs_ft.corpus.domain import load_domain
+    from rag_vs_ft.synth.domain import load_domain
     from rag_vs_ft.config import _default_cache as default_cache_dir
 
     docs = {d.id: d.text for d in load_domain(a.corpus, a.corpora_dir, default_cache_dir()).documents}

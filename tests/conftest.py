@@ -32,7 +32,7 @@ def cache_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def legal(cache_dir):
-    from rag_vs_ft.corpus.domain import load_domain
+    from rag_vs_ft.synth.domain import load_domain
 
     return load_domain("legal", REPO / "corpora", cache_dir)
 

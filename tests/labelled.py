@@ -31,7 +31,7 @@ def _tutorial(workdir: Path, cache_dir: Path):
     sys.path.insert(0, str(REPO / "tests"))
     from corpus_shapes import prose_corpus
 
-    from rag_vs_ft.corpus.domain import load_domain
+    from rag_vs_ft.synth.domain import load_domain
 
     src, corpora = prose_corpus(workdir / "tutorial-src"), workdir / "corpora"
     for args in (["init", "tutorial", "--from", str(src)], ["synth", "tutorial"]):
@@ -41,7 +41,7 @@ def _tutorial(workdir: Path, cache_dir: Path):
 
 
 def domains(cache_dir: Path, workdir: Path) -> dict:
-    from rag_vs_ft.corpus.domain import load_domain
+    from rag_vs_ft.synth.domain import load_domain
 
     return {"legal": load_domain("legal", REPO / "corpora", cache_dir),
             "support": load_domain("support", REPO / "corpora", cache_dir),

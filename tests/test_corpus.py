@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 
 from conftest import REPO
-from rag_vs_ft.corpus.domain import DomainError, domain_dir, list_domains, load_domain, parse_qa, read_spec
+from rag_vs_ft.corpus.domain import DomainError, domain_dir, list_domains, parse_qa, read_spec
+from rag_vs_ft.synth.domain import load_domain
 from rag_vs_ft.corpus.license_questions import license_questions
 from rag_vs_ft.text import content_words
 

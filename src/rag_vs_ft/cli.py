@@ -125,7 +125,8 @@ def domains(corpora_dir: Path = typer.Option(Path("corpora"), help="folder holdi
             cache_dir: Optional[Path] = typer.Option(None, help="cache for downloaded sources")) -> None:
     """List the domains that can be run, with their document and question counts."""
     from rag_vs_ft.config import RunConfig
-    from rag_vs_ft.corpus.domain import list_domains, load_domain
+    from rag_vs_ft.corpus.domain import list_domains
+    from rag_vs_ft.synth.domain import load_domain
 
     cache = cache_dir or RunConfig().cache_dir
     table = Table(title="domains")

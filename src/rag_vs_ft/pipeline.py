@@ -21,7 +21,7 @@ from typing import Callable
 
 from rag_vs_ft.arms.base import ArmAnswer
 from rag_vs_ft.config import RunConfig
-from rag_vs_ft.corpus.domain import load_domain
+from rag_vs_ft.synth.domain import load_domain
 from rag_vs_ft.corpus.schema import Domain, QAItem
 from rag_vs_ft.corpus.splits import cites_any, contaminated, interleave_kinds
 from rag_vs_ft.preflight import QuestionPlan, check_questions
