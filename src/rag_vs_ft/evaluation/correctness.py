@@ -198,20 +198,17 @@ def add_correctness(rows: list[dict]) -> list[dict]:
     headline.py) for every row of one arm's answers to one question set. A row holds what the harness writes:
     question, reference, answer, answerable, refused, kind. The one place these fields are computed: the harness,
     the few-shot choice on dev and the re-rendering of old runs all come here."""
-    from rag_vs_ft.evaluation.headline import CHANCE, headline_values, score, stratum
+    from rag_vs_ft.evaluation.headline import headline_column, stratum
 
     judged = []
     for r in rows:
         refused = bool(r["refused"])
         correct = is_correct(r["answer"], r["question"], r["reference"], r["answerable"], refused)
-        yes_no_question = r["answerable"] and yes_no(r["reference"]) is not None
-        given = yes_no_question and not refused and committed_verdict(r["answer"], r["question"]) is not None
-        judged.append((correct, given, yes_no_question))
-    strata = [stratum(r["kind"], r["reference"], r["answerable"]) for r in rows]
-    values = headline_values([score(c, g, CHANCE if yn else 0.0) for c, g, yn in judged],
-                             [r["kind"] for r in rows], strata)
-    return [{**r, "correct": float(c), "credit": credit(c, g, r["reference"], r["answerable"]), "stratum": s,
-             HEADLINE: v} for r, (c, g, _), s, v in zip(rows, judged, strata, values, strict=True)]
+        asks_verdict = r["answerable"] and yes_no(r["reference"]) is not None
+        given = asks_verdict and not refused and committed_verdict(r["answer"], r["question"]) is not None
+        judged.append({**r, "correct": float(correct), "stratum": stratum(r["kind"], r["reference"], r["answerable"]),
+                       "credit": credit(correct, given, r["reference"], r["answerable"])})
+    return [{**r, HEADLINE: v} for r, v in zip(judged, headline_column(judged), strict=True)]
 
 
 def headline_score(answers: Sequence[str], questions: Sequence) -> float:

@@ -81,13 +81,6 @@ def question_weights(kinds: Sequence[str], strata: Sequence[str]) -> tuple[list[
     return beta, chance, sum(b * c for b, c in zip(beta, chance))
 
 
-def score(correct: bool, verdict_given: bool, chance: float) -> float:
-    """x: 1 correct, 0 wrong; on a yes/no question (chance > 0) no verdict at all scores the chance level."""
-    if chance and not verdict_given:
-        return chance
-    return float(correct)
-
-
 def headline_values(scores: Sequence[float], kinds: Sequence[str], strata: Sequence[str]) -> list[float]:
     """Per-question values whose plain mean over the questions is the headline."""
     beta, chance, c_all = question_weights(kinds, strata)
@@ -101,8 +94,9 @@ def _stratum_of(r: dict) -> str:
 
 
 def headline_column(rows: Sequence[dict]) -> list[float]:
-    """The headline's per-question values from judged rows (credit, kind, answerable, and stratum or reference):
-    the numbers add_correctness writes, for any subset of questions — one kind's rows give that kind's score."""
+    """The headline's per-question values from judged rows (credit, kind, answerable, and stratum or reference),
+    for any subset of questions — one kind's rows give that kind's score. x comes from the credit: on a yes/no
+    question (credit 1, 0 for no verdict, -1) it is 1, 0.5 (a coin's chance) or 0; elsewhere the credit is x."""
     strata = [_stratum_of(r) for r in rows]
     scores = [(r["credit"] + 1) / 2 if s not in (r["kind"], UNANSWERABLE) else r["credit"]
               for r, s in zip(rows, strata)]
