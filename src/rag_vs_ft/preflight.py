@@ -19,10 +19,10 @@ from rag_vs_ft.corpus.domain import DomainError, domain_dir, load_documents, par
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.corpus.splits import (cites_any, contamination_sources, few_shot_examples, normalize_question,
                                      split_questions, withheld_documents)
-from rag_vs_ft.synth.domain import question_file
-from rag_vs_ft.text import SUPPORT_THRESHOLD, content_words
 from rag_vs_ft.evaluation.headline import PRIOR_PAIRED_SD
 from rag_vs_ft.evaluation.statistics import TARGET_DIFFERENCE, power_sentence, required_questions
+from rag_vs_ft.synth.domain import question_file
+from rag_vs_ft.text import SUPPORT_THRESHOLD, content_words
 MIN_TEST_QUESTIONS = 30
 
 

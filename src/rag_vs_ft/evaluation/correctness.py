@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from rag_vs_ft.text import content_words
+from rag_vs_ft.evaluation.headline import headline_column, stratum
 from rag_vs_ft.evaluation.metrics import yes_no, yes_no_verdict
+from rag_vs_ft.text import content_words
 
 HEADLINE = "headline"  # the results-row field whose mean over the test questions is the headline (headline.py)
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
@@ -68,9 +69,9 @@ def _code(text: str) -> set[str]:
     return {"`" + n for n in names if re.search(r"[a-z]", n)}  # `{}` names nothing a word could state
 
 
-def _states(answer: str, key: str) -> bool:
+def _states(answer: str, key: str, answer_stems: set[str]) -> bool:
     if not key.startswith("`"):
-        return key in _stems(answer)
+        return key in answer_stems
     name = re.escape(key[1:].strip("_"))  # `path` meets `__path__`: markup often eats dunder underscores
     if re.fullmatch(r"[a-z]+", key[1:]):  # `in`, `try`, `sorted`: ordinary words too, so only as code
         return bool(re.search(rf"`_*{name}_*(?:\(\w*\))?`|\b{name}\(", answer, re.IGNORECASE))
@@ -118,21 +119,23 @@ def states_reference(answer: str, question: str, reference: str, rule: Rule = RU
     core, rest = core_and_qualifiers(reference)
     words, numbers = key_content(question, core)
     if not words and not numbers:  # the core only restates the question: judge the whole reference
-        core, rest = reference, ""
+        rest = ""
         words, numbers = key_content(question, reference)
         words = words or _stems(reference)
     if not numbers <= _numbers(text):
         return False
     # Numbers and code names pin the fact down: when the answer states every number and one of the code names,
     # fewer of the words around them need repeating ("5 years" for "a maximum period of five years").
+    stems = _stems(text)  # once per answer, not once per key word
     names = {k for k in words if k.startswith("`")}
-    if names and not any(_states(text, k) for k in names):
+    if names and not any(_states(text, k, stems) for k in names):
         return False
     extra = key_content(question, rest)[0] - words if rest else set()
     total = len(words) + rule.qualifier_weight * len(extra)
     if not total:
         return True
-    got = sum(_states(text, k) for k in words) + rule.qualifier_weight * sum(_states(text, k) for k in extra)
+    got = (sum(_states(text, k, stems) for k in words)
+           + rule.qualifier_weight * sum(_states(text, k, stems) for k in extra))
     return got / total >= (rule.number_share if numbers or names else rule.core_share)
 
 
@@ -198,8 +201,6 @@ def add_correctness(rows: list[dict]) -> list[dict]:
     headline.py) for every row of one arm's answers to one question set. A row holds what the harness writes:
     question, reference, answer, answerable, refused, kind. The one place these fields are computed: the harness,
     the few-shot choice on dev and the re-rendering of old runs all come here."""
-    from rag_vs_ft.evaluation.headline import headline_column, stratum
-
     judged = []
     for r in rows:
         refused = bool(r["refused"])
