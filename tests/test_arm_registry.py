@@ -6,8 +6,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import REPO, cli
-from rag_vs_ft.arms.registry import ArmSpec, candidates, references, register, registered
+from rag_vs_ft.arms.registry import ArmSpec, arm_names, candidates, references, register, registered
+from rag_vs_ft.config import ConfigError, load_config
 
 TOY = textwrap.dedent('''
     """A toy approach kept outside the package: it answers every question with the question itself."""
@@ -73,3 +76,17 @@ def test_a_new_arm_module_reaches_results_and_report_with_no_other_edit(tmp_path
     report = (run / "report.md").read_text()
     assert "| parrot |" in report and "| always-refuse *(floor)* |" in report
     assert json.loads((run / "run.json").read_text())["arms"]["parrot"]["summary"] == "repeats the question"
+
+
+def test_default_arm_names_are_every_candidate_then_every_reference_row():
+    assert arm_names(load_config([]).eval) == ["prompt", "rag", "finetune", "finetune_rag",
+                                               "always-refuse", "extractive", "majority", "oracle"]
+    assert arm_names(load_config(["eval.arms=[rag]", "eval.references=[]"]).eval) == ["rag"]
+
+
+@pytest.mark.parametrize("override, where", [("eval.arms=[rag,magic]", "eval.arms"), ("eval.arms=[]", "eval.arms"),
+                                             ("eval.references=[oracle,rag]", "eval.references")])
+def test_an_unregistered_arm_name_is_a_one_line_config_error(override, where):
+    with pytest.raises(ConfigError) as exc:
+        arm_names(load_config([override]).eval)
+    assert where in str(exc.value) and "\n" not in str(exc.value)

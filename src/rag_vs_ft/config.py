@@ -155,26 +155,6 @@ class EvalConfig(_Strict):
             raise ValueError("few_shot_grid values must be between 0 and 20")
         return sorted(set(v))
 
-    @field_validator("arms", "references")
-    @classmethod
-    def _registered(cls, v: list[str] | None, info) -> list[str] | None:
-        if v is None:
-            return v
-        from rag_vs_ft.arms.registry import candidates, references  # the arms register themselves
-
-        known = candidates() if info.field_name == "arms" else references()
-        bad = [a for a in v if a not in known]
-        if bad or (info.field_name == "arms" and not v):
-            raise ValueError(f"unknown {info.field_name[:-1]}(s) {bad}; choose from {known}")
-        return v
-
-    def arm_names(self) -> list[str]:
-        """The candidates, then the reference rows, in registry order."""
-        from rag_vs_ft.arms.registry import candidates, references
-
-        return [*(self.arms if self.arms is not None else candidates()),
-                *(self.references if self.references is not None else references())]
-
 
 class FreshnessConfig(_Strict):
     share: float = Field(0.1, ge=0.0, le=0.5, description="share of answerable test questions whose documents are "

@@ -269,7 +269,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     """Run the whole comparison; returns the run directory holding the report."""
     import torch
 
-    from rag_vs_ft.arms.registry import registered
+    from rag_vs_ft.arms.registry import arm_names, registered
     from rag_vs_ft.evaluation.grounding import Evidence
     from rag_vs_ft.evaluation.harness import score_answers
     from rag_vs_ft.evaluation.metrics import semantic_similarity_metric
@@ -303,7 +303,7 @@ def run(cfg: RunConfig, ui: UI | None = None) -> Path:
     device = pick_device()
     dtype = pick_dtype(cfg.model.dtype, device)
     seeds = cfg.finetune.seed_list(device)
-    specs = {name: registered()[name] for name in cfg.eval.arm_names()}
+    specs = {name: registered()[name] for name in arm_names(cfg.eval)}
     meta: dict = {"config": json.loads(cfg.model_dump_json()), "config_hash": config_hash, "device": device,
                   "dtype": str(dtype).replace("torch.", ""), "machine": machine_info(), "packages": package_versions(),
                   "started": dt.datetime.now().isoformat(timespec="seconds"), "primary_seed": seeds[0],

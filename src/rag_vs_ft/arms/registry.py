@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 from rag_vs_ft.arms.base import Arm
+from rag_vs_ft.config import ConfigError, EvalConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
 
 Role = Literal["candidate", "floor", "ceiling"]
@@ -84,3 +85,14 @@ def candidates() -> list[str]:
 
 def references() -> list[str]:
     return [n for n, s in registered().items() if s.role != "candidate"]
+
+
+def arm_names(eval_cfg: EvalConfig) -> list[str]:
+    """The configured candidates, then the reference rows, in registry order (default: every registered one).
+    The names are checked here, not in config: settings sit below the arms and do not know which exist."""
+    chosen = {"arms": (eval_cfg.arms, candidates()), "references": (eval_cfg.references, references())}
+    for key, (names, known) in chosen.items():
+        bad = [a for a in names or [] if a not in known]
+        if bad or (key == "arms" and names == []):
+            raise ConfigError(f"eval.{key}: unknown {key[:-1]}(s) {bad}; choose from {known}")
+    return [name for names, known in chosen.values() for name in (names if names is not None else known)]
