@@ -4,7 +4,7 @@
 import json
 
 import pytest
-from test_ingest import make_pdf
+from tiny_docs import make_pdf
 
 from conftest import cli
 

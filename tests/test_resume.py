@@ -14,7 +14,7 @@ from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune.qlora import Checkpoint, train_adapter
 from rag_vs_ft.finetune.recipes import closed_book_set
 from rag_vs_ft.models.generator import load_tokenizer, open_generator
-from test_finetune_data import _rules
+from tiny_docs import rules as _rules
 
 
 def adapter_tensors(cache, key):

@@ -1,15 +1,6 @@
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.index.retriever import build_or_load, split_documents
-
-DOCS = [
-    Document("gdpr-art-33", "GDPR Article 33 — Notification of a personal data breach",
-             "The controller shall notify the supervisory authority of a personal data breach within 72 hours."),
-    Document("license-mit", "MIT License", "Permission is hereby granted, free of charge, to any person obtaining "
-             "a copy of this software to deal in the Software without restriction."),
-    Document("dora-art-28", "DORA Article 28 — ICT third-party risk",
-             "Financial entities shall manage ICT third-party risk as an integral component of ICT risk. " * 5),
-]
-
+from tiny_docs import DOCS
 
 def test_splitter_keeps_document_ids():
     chunks = split_documents(DOCS, chunk_size=120, chunk_overlap=20)

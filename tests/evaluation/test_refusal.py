@@ -1,11 +1,11 @@
 import json
-from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from rag_vs_ft.evaluation.refusal import CUES, is_refusal, refusal_cues
 
-LABELS = Path(__file__).parent / "data" / "refusal_labels.jsonl"
+LABELS = REPO / "tests" / "data" / "refusal_labels.jsonl"
 
 
 def _labelled() -> list[dict]:
@@ -83,7 +83,7 @@ def test_a_contrast_clause_about_the_sources_does_not_rescue_a_refusal():
     assert not is_refusal("The context does not give a clear answer, but it suggests 30 days.")
 
 
-REAL = Path(__file__).parent / "data" / "refusal_real_labels.jsonl"
+REAL = REPO / "tests" / "data" / "refusal_real_labels.jsonl"
 
 
 def test_agreement_on_real_non_answers_matches_the_readme():
@@ -99,7 +99,7 @@ def test_agreement_on_real_non_answers_matches_the_readme():
     got = agreement(pairs)
     tp = sum(d and lab for d, lab in pairs)
     precision, recall = tp / sum(d for d, _ in pairs), tp / got["correct"]
-    readme = (Path(__file__).parents[1] / "evals" / "README.md").read_text()
+    readme = (REPO / "evals" / "README.md").read_text()
     stated = re.search(r"on (\d+) real answers \((\d+) declines\): Cohen's κ ([0-9.]+), precision ([0-9.]+), "
                        r"recall ([0-9.]+)", readme)
     assert stated, "evals/README.md must state the refusal classifier's agreement on real answers"

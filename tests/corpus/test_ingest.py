@@ -11,30 +11,10 @@ from rag_vs_ft.corpus.extract import ExtractError, extract
 from rag_vs_ft.corpus.ingest import IngestError, init_domain
 from rag_vs_ft.corpus.loaders import load_files
 from rag_vs_ft.corpus.packages import SourceError
+from tiny_docs import make_pdf
 
 PARA = ("Retrieval-augmented generation looks passages up in an index at question time, while fine-tuning "
         "changes the weights of the model so that the knowledge is recalled without any lookup at all. ")
-
-
-def make_pdf(text: str, title: str = "") -> bytes:
-    """A minimal but valid one-page PDF (correct xref offsets) showing `text` in Helvetica."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                b"/Resources << /Font << /F1 5 0 R >> >> >>"),
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               f"<< /Title ({title}) >>".encode()]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 PDF_SENTENCE = "Quantised adapters keep the base model frozen while only the low rank matrices are trained " * 3

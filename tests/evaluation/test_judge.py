@@ -4,7 +4,7 @@ import logging
 import socket
 
 import pytest
-from judge_stub import serve_stub  # tests/ is on sys.path (pytest's prepend mode)
+from judge_stub import serve_stub  # tests/ is on sys.path (pyproject: pythonpath)
 
 from rag_vs_ft.config import JudgeConfig
 from rag_vs_ft.evaluation.judge import (

@@ -2,15 +2,15 @@
 evals/README.md are recomputed here, and the shipped rule must be the one the labels choose."""
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import REPO
 from labelled import CORPORA, LABELS, labelled
 
 from rag_vs_ft.evaluation.calibration import GRID, fit, leave_one_corpus_out
 from rag_vs_ft.evaluation.correctness import RULE
 
-README = Path(__file__).parents[1] / "evals" / "README.md"
+README = REPO / "evals" / "README.md"
 ARMS = {"prompt", "rag", "finetune", "finetune_rag", "oracle", "extractive"}
 
 

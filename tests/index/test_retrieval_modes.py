@@ -8,7 +8,7 @@ from rag_vs_ft.index.metrics import mean_metrics, ndcg_at_k, recall_at_k, recipr
 from rag_vs_ft.index.registry import MODES, make_retriever
 from rag_vs_ft.index.retriever import build_or_load
 from rag_vs_ft.index.select import GridRow, choose, select_retrieval
-from test_retrieval import DOCS
+from tiny_docs import DOCS
 
 
 def test_metrics_known_values():

@@ -3,6 +3,7 @@ import pytest
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.finetune.data import IGNORE, collate, document_pieces, encode_document, encode_qa, length_grouped_batches
 from rag_vs_ft.models.generator import load_tokenizer
+from tiny_docs import rules as _rules
 
 
 def test_qa_loss_is_on_answer_tokens_only(base_model_path):
@@ -82,14 +83,6 @@ def test_packing_keeps_labels_aligned_and_examples_apart():
     packed_sum, packed_n = loss_sum(packed)
     assert packed_n == sum(n for _, n in one_by_one)
     assert packed_sum / packed_n == pytest.approx(sum(s for s, _ in one_by_one) / packed_n, rel=1e-5)
-
-
-def _rules(n: int):
-    docs = [Document(f"d{i}", f"Rule {i}", f"Rule {i} says that the deadline is {i + 2} days after notice.")
-            for i in range(n)]
-    qa = [QAItem(f"q{i}", f"What is the deadline under rule {i}?", f"{i + 2} days after notice.", (f"d{i}",),
-                 True, "a") for i in range(n)]
-    return docs, qa
 
 
 def test_packed_training_completes_an_epoch_in_fewer_steps(base_model_path, tmp_path):
