@@ -1,0 +1,40 @@
+"""Stand-ins for the model and the index, for testing arms without loading either."""
+
+from types import SimpleNamespace
+
+from rag_vs_ft.index.retriever import Chunk, hits
+
+
+class EchoGenerator:
+    """Answers each conversation with its last turn; records what it was sent."""
+
+    def __init__(self):
+        self.conversations = []
+
+    def generate(self, conversations, on_batch=None, skip=frozenset(), on_done=None):
+        self.conversations += conversations
+        out = [None if i in skip else SimpleNamespace(text=f"echo: {c[-1]['content']}", latency_s=0.5,
+                                                     prompt_tokens=10 * (i + 1), generated_tokens=3)
+               for i, c in enumerate(conversations)]
+        if on_batch:
+            on_batch(len(conversations))
+        if on_done:
+            idx = [i for i in range(len(conversations)) if i not in skip]
+            on_done(idx, [out[i] for i in idx])
+        return out
+
+
+class ListRetriever:
+    """Ranks chunks in a fixed order for every query; records the (queries, k) it was asked."""
+
+    name = "fixed"
+
+    def __init__(self, chunks: list[Chunk], order: list[int] | None = None):
+        self.chunks, self.order, self.calls = chunks, order or list(range(len(chunks))), []
+
+    def rank(self, queries, depth):
+        return [[(j, 1.0 - n / 10) for n, j in enumerate(self.order[:depth])] for _ in queries]
+
+    def search(self, queries, k):
+        self.calls.append((list(queries), k))
+        return hits(self.chunks, self.rank(queries, k))
