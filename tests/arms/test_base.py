@@ -30,7 +30,8 @@ def test_retrieved_documents_are_listed_once_in_rank_order():
     arm = GenerationArm(EchoGenerator(), _messages, retriever, top_k=3)
     [a] = arm.answer(QS[:1])
     assert retriever.calls == [(["Question 0?"], 3)]
-    assert a.retrieved_ids == ["b", "a"] and a.contexts == ["b1", "a1", "b2"] and a.answer == "echo: Question 0? | b,a,b"
+    assert a.retrieved_ids == ["b", "a"] and a.contexts == ["b1", "a1", "b2"]
+    assert a.answer == "echo: Question 0? | b,a,b"
     assert a.latency_s == 0.5 + a.retrieval_s
 
 

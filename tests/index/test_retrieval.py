@@ -1,4 +1,3 @@
-from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.index.retriever import build_or_load, split_documents
 from tiny_docs import DOCS
 

@@ -39,7 +39,8 @@ def loads(monkeypatch):
 
 DEV = [("How fast must a personal data breach be notified?", {"gdpr-art-33"}),
        ("software free of charge", {"license-mit"}), ("ICT third-party risk", {"dora-art-28"}),
-       ("notify the supervisory authority", {"gdpr-art-33"}), ("deal in the Software without restriction", {"license-mit"})]
+       ("notify the supervisory authority", {"gdpr-art-33"}),
+       ("deal in the Software without restriction", {"license-mit"})]
 
 
 def test_a_set_mode_builds_one_index_and_keeps_the_settings(tmp_path, loads):

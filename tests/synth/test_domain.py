@@ -60,7 +60,8 @@ def test_qa_synth_generates_once_per_documents_and_settings(tmp_path, synthesize
     assert len(list((cache / "qa").glob("*.jsonl"))) == 1
     load_domain("tiny", corpora, cache)
     assert len(synthesized) == 1  # reused
-    _domain(tmp_path, text="other text about adapters", qa=False, synth_settings={"max_questions": 5, "chunk_size": 300})
+    settings = {"max_questions": 5, "chunk_size": 300}
+    _domain(tmp_path, text="other text about adapters", qa=False, synth_settings=settings)
     load_domain("tiny", corpora, cache)
     assert len(synthesized) == 2  # a changed document: generated again
 
