@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from rag_vs_ft.cli_domain import domain_app, err, fail, out
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # the tool never calls home
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -21,17 +22,7 @@ warnings.filterwarnings("ignore", message=".*requires_grad=True to a scalar.*")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Compare prompt engineering, RAG, a QLoRA fine-tune and fine-tune+RAG on your corpus, offline.")
-err = Console(stderr=True)
-out = Console()
-
-
-def _add_domain_commands() -> None:
-    from rag_vs_ft.cli_domain import domain_app
-
-    app.add_typer(domain_app, name="domain")
-
-
-_add_domain_commands()
+app.add_typer(domain_app, name="domain")
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
@@ -47,11 +38,6 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
     return (ConfigError, DomainError, SourceError, ModelError, PipelineError, ReportError, ProfileError, JudgeError,
             PathError)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @app.command()
@@ -72,10 +58,10 @@ def run(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALU
 
         run_dir = run_pipeline(cfg, UI(console=err, quiet=quiet))
     except errors as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted; the converted model, index, adapter and finished arms are cached — re-run the same "
-              "command to resume", 130)
+        fail("interrupted; the converted model, index, adapter and finished arms are cached — re-run the same "
+             "command to resume", 130)
     _print_summary(run_dir)
 
 
@@ -134,7 +120,7 @@ def domains(corpora_dir: Path = typer.Option(Path("corpora"), help="folder holdi
         table.add_column(col)
     names = list_domains(corpora_dir)
     if not names:
-        _fail(f"no domains under {corpora_dir}")
+        fail(f"no domains under {corpora_dir}")
     for name in names:
         try:
             d = load_domain(name, corpora_dir, cache)
@@ -155,7 +141,7 @@ def report(run_dir: Path = typer.Argument(..., help="a run directory, e.g. repor
     try:
         rerender(run_dir)
     except _user_errors() as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.print(f"report: {run_dir / 'report.html'}")
 
 

@@ -14,7 +14,8 @@ err = Console(stderr=True)
 out = Console()
 
 
-def _fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit with `code` (2: bad input); the one way both command modules fail."""
     err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -35,7 +36,7 @@ def init(name: str = typer.Argument(..., help="name of the new domain (letters, 
         rep = init_domain(name, source, corpora_dir, description=description, min_chars=min_chars,
                           overwrite=overwrite)
     except IngestError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.print(f"[green]created[/green] {rep.path / 'domain.yaml'}: {len(rep.documents)} documents from "
               f"{rep.files_used} of {rep.files_found} files, {rep.characters:,} characters", highlight=False)
     for label, items, show in (("duplicate", rep.duplicates, lambda d: f"{d['path']} = {d['duplicate_of_path']}"),
@@ -63,7 +64,7 @@ def validate(name: str = typer.Argument(..., help="a domain under corpora/"),
     try:
         cfg = load_config([f"domain={name}", *(overrides or [])])
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     v = validate_domain(name, cfg)
     f = v.facts
     if "documents" in f:
@@ -114,7 +115,7 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
         for item in settings or []:
             key, sep, raw = item.partition("=")
             if not sep:
-                _fail(f"setting {item!r} is not key=value")
+                fail(f"setting {item!r} is not key=value")
             values[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
         cfg = SynthSettings(**values, cache_dir=RunConfig().cache_dir) if "cache_dir" not in values else \
             SynthSettings(**values)
@@ -132,14 +133,14 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
         items = [qa_item(r, f"{qa_path} row {n}", ids) for n, r in enumerate(written, 1)]
         _, checked = check_questions(items, docs, RunConfig(domain=name, corpora_dir=corpora_dir))
         if checked.errors:
-            _fail(f"nothing written: {checked.errors[0]}", code=1)
+            fail(f"nothing written: {checked.errors[0]}", code=1)
         write_qa(qa_path, written)
     except ValidationError as exc:
         e = exc.errors()[0]
-        _fail(f"bad synth setting {'.'.join(map(str, e['loc']))}: {e['msg']}; valid: "
-              f"{', '.join(SynthSettings.model_fields)}")
+        fail(f"bad synth setting {'.'.join(map(str, e['loc']))}: {e['msg']}; valid: "
+             f"{', '.join(SynthSettings.model_fields)}")
     except (DomainError, SynthError, PathError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if clashes:
         result.rejected["contained"] = result.rejected.get("contained", 0) + clashes
     s = result.summary()
