@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag_vs_ft.config import JudgeConfig
+from rag_vs_ft.models.endpoint_errors import endpoint_failure
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # ragas posts usage analytics unless told not to (read once)
 
@@ -124,19 +125,12 @@ async def _probe(client, cfg) -> None:
 
 
 def _raise_if_fatal(exc: Exception, cfg, probing: bool = False) -> None:
-    """Turn endpoint-level failures into a one-line JudgeError naming base_url (never the key)."""
-    import openai
-
-    where = f"LLM judge at {cfg.base_url}"
-    if isinstance(exc, openai.APITimeoutError) and not probing:
-        return  # one slow answer is that sample's failure
-    if isinstance(exc, openai.APIConnectionError):
-        raise JudgeError(f"{where} is unreachable ({type(exc.__cause__ or exc).__name__}); "
-                         f"is the server running?") from None
-    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        raise JudgeError(f"{where} rejected the API key from ${cfg.api_key_env} (HTTP {exc.status_code})") from None
-    if isinstance(exc, openai.NotFoundError) and not probing:
-        raise JudgeError(f"{where} answered 404 for model {cfg.model!r}: wrong model name or base_url") from None
+    """Turn endpoint-level failures into a one-line JudgeError naming base_url (never the key). While probing,
+    a timeout means unreachable and a 404 only a server without /models."""
+    message = endpoint_failure(exc, f"LLM judge at {cfg.base_url}", cfg.api_key_env, cfg.model,
+                               timeout_is_fatal=probing, missing_model_is_fatal=not probing)
+    if message:
+        raise JudgeError(message) from None
 
 
 # Model families a judge may share with a candidate. Matched against alphabetic tokens of the name, so

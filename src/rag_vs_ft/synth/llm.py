@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from rag_vs_ft.models.endpoint_errors import endpoint_failure
 from rag_vs_ft.synth.filters import Pair, SourceChunk
 from rag_vs_ft.synth.wellformed import sentence
 
@@ -141,15 +142,9 @@ class ApiBackend:
         return [r[0] for r in results], cost
 
     def _raise_if_fatal(self, exc: Exception) -> None:
-        import openai
-
-        where = f"synthesis endpoint at {self.base_url}"
-        if isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
-            raise SynthError(f"{where} is unreachable ({type(exc.__cause__ or exc).__name__}); is the server running?") from None
-        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-            raise SynthError(f"{where} rejected the API key from ${self.api_key_env} (HTTP {exc.status_code})") from None
-        if isinstance(exc, openai.NotFoundError):
-            raise SynthError(f"{where} answered 404 for model {self.model!r}: wrong model name or base_url") from None
+        message = endpoint_failure(exc, f"synthesis endpoint at {self.base_url}", self.api_key_env, self.model)
+        if message:
+            raise SynthError(message) from None
 
 
 def llm_pairs(chunks: list[SourceChunk], backend, step: Callable[[int], None] | None = None
