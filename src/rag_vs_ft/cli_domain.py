@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from rag_vs_ft.synth import SynthSettings
 
 domain_app = typer.Typer(no_args_is_help=True, help="Create, check and add questions to a domain (corpora/NAME/).")
 err = Console(stderr=True)
@@ -100,7 +103,6 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
     """Generate question/answer pairs grounded in the domain's documents, plus unanswerable questions, into
     qa.jsonl. Default generator: deterministic and extractive (no LLM); generator=llm uses the local model or
     any OpenAI-compatible endpoint (key from the environment variable api_key_env)."""
-    import yaml
     from pydantic import ValidationError
 
     from rag_vs_ft.config import RunConfig
@@ -111,14 +113,7 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
     from rag_vs_ft.ui import UI
 
     try:
-        values = {}
-        for item in settings or []:
-            key, sep, raw = item.partition("=")
-            if not sep:
-                fail(f"setting {item!r} is not key=value")
-            values[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
-        cfg = SynthSettings(**values, cache_dir=RunConfig().cache_dir) if "cache_dir" not in values else \
-            SynthSettings(**values)
+        cfg = _synth_settings(settings or [])
         path = domain_dir(name, corpora_dir)
         spec = read_spec(path)
         writable_dir(qa_file(spec, path).parent, f"domain folder of {name!r}")  # before the work, not after
@@ -143,7 +138,31 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
         fail(str(exc))
     if clashes:
         result.rejected["contained"] = result.rejected.get("contained", 0) + clashes
-    s = result.summary()
+    _print_synth_summary(result.summary(), written, qa_path, checked.warnings)
+    out.print(f"next: `rag-vs-ft domain validate {name}`, then `rag-vs-ft run domain={name}`")
+
+
+def _synth_settings(items: list[str]) -> SynthSettings:
+    """SynthSettings from KEY=VALUE items, values read as YAML scalars/lists (unreadable YAML: the raw text);
+    raises pydantic's ValidationError for an unknown key or a bad value."""
+    import yaml
+
+    from rag_vs_ft.synth import SynthSettings
+
+    values = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            fail(f"setting {item!r} is not key=value")
+        try:
+            values[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            values[key.strip()] = raw
+    return SynthSettings(**values)
+
+
+def _print_synth_summary(s: dict, written: list[dict], qa_path: Path, warnings: list[str]) -> None:
+    """What synth wrote, what it rejected and what generating cost, then the checks' notes."""
     c = s["cost"]
     out.print(f"[green]wrote[/green] {len(written)} questions to {qa_path} "
               f"({sum(r.get('origin') == 'synthetic' for r in written)} synthetic by the {s['generator']} generator: "
@@ -151,6 +170,5 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
     out.print(f"rejected: {', '.join(f'{k} {n}' for k, n in s['rejected'].items() if n) or 'none'}; cost: "
               f"{c['seconds']:.1f} s, {c['calls']} generator calls, {c['prompt_tokens']} prompt + "
               f"{c['generated_tokens']} generated tokens", highlight=False)
-    for note in s.get("notes", []) + checked.warnings:
+    for note in s.get("notes", []) + warnings:
         out.print(f"[yellow]note:[/yellow] {note}", highlight=False)
-    out.print(f"next: `rag-vs-ft domain validate {name}`, then `rag-vs-ft run domain={name}`")
