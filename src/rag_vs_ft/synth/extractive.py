@@ -266,6 +266,35 @@ def corpus_names(texts: list[str]) -> set[str]:
     return {w for w, n in cap.items() if n >= low.get(w.lower(), 0)}
 
 
+def _faq_answer_in(blocks_after: list[tuple[str, list[str]]]) -> str | None:
+    """The answer a question heading takes from the block right after it (the first of `blocks_after`), when
+    that block is text."""
+    if blocks_after and blocks_after[0][0] == "text":
+        return faq_answer(_LEAD.sub("", _clean(" ".join(blocks_after[0][1])))) or None
+    return None
+
+
+def _item_pairs(items: list[tuple[bool, str]], intro: str, names: set[str]
+                ) -> list[tuple[tuple[str, str] | None, str]]:
+    """The candidates of one text block's items with their kinds, in text order: the procedure whose numbered
+    steps follow `intro` (the previous block's last line, ending in ':') or an item ending in ':', and per item
+    its numbered obligation, else its definitions or prose shapes. None where a shape gave no pair."""
+    found = []
+    steps = [_ENUM.sub("", x) for numbered, x in items if numbered]
+    if intro and steps and items[0][0]:  # "To build the docs:" then, after a blank line, the numbered steps
+        found += [(got, "synthetic-procedure") for got in procedure_pairs(intro, steps)]
+    for k, (numbered, item) in enumerate(items):
+        if not numbered and item.rstrip().endswith(":") and k + 1 < len(items):
+            found += [(got, "synthetic-procedure") for got in
+                      procedure_pairs(item, [_ENUM.sub("", x) for n, x in items[k + 1:] if n])]
+        body = _ENUM.sub("", item)
+        own = [(clause(body), "synthetic-clause")] if numbered else []
+        if not (own and own[0][0]):  # a numbered obligation, else the definitions or prose shapes
+            own = _sentence_pairs(body, len(items) > 1, names)
+        found += own
+    return found
+
+
 def extract_pairs(chunk: SourceChunk, names: set[str] | None = None, following: str = "") -> list[Pair]:
     """All candidate pairs of one chunk, in text order (the filters and caps decide what is kept); `names` are
     the corpus' names (`corpus_names`), else the chunk's own. `following` is the next chunk of the same document:
@@ -295,11 +324,10 @@ def extract_pairs(chunk: SourceChunk, names: set[str] | None = None, following: 
         if kind == "heading":
             close_section()
             heading, section_pairs, section_body, intro = _clean(_LEAD.sub("", _clean(lines[0]))), 0, "", ""
-            if heading.endswith("?") and i + 1 < len(parts) and parts[i + 1][0] == "text":
-                answer = faq_answer(_LEAD.sub("", _clean(" ".join(parts[i + 1][1]))))
-                if answer:
-                    out.append(pair(heading, answer, "synthetic-faq"))
-                    section_pairs += 1
+            answer = _faq_answer_in(parts[i + 1:i + 2]) if heading.endswith("?") else None
+            if answer:
+                out.append(pair(heading, answer, "synthetic-faq"))
+                section_pairs += 1
             continue
         if heading and heading.endswith("?"):
             continue  # the FAQ answer paragraph: its sentences belong to that question
@@ -309,22 +337,10 @@ def extract_pairs(chunk: SourceChunk, names: set[str] | None = None, following: 
             continue
         items = _items(lines)
         section_body = section_body or _ENUM.sub("", items[0][1])
-        steps = [_ENUM.sub("", x) for numbered, x in items if numbered]
-        if intro and steps and items[0][0]:  # "To build the docs:" then, after a blank line, the numbered steps
-            add((got, "synthetic-procedure") for got in procedure_pairs(intro, steps))
-        for k, (numbered, item) in enumerate(items):
-            if not numbered and item.rstrip().endswith(":") and k + 1 < len(items):
-                add((got, "synthetic-procedure") for got in
-                    procedure_pairs(item, [_ENUM.sub("", x) for n, x in items[k + 1:] if n]))
-            body = _ENUM.sub("", item)
-            found = [(clause(body), "synthetic-clause")] if numbered else []
-            if not (found and found[0][0]):  # a numbered obligation, else the definitions or prose shapes
-                found = _sentence_pairs(body, len(items) > 1, names)
-            add(found)
+        add(_item_pairs(items, intro, names))
         intro = items[-1][1] if items[-1][1].rstrip().endswith(":") else ""
     if parts and parts[-1][0] == "heading" and heading and heading.endswith("?") and following:
-        nxt = blocks(following)
-        if nxt and nxt[0][0] == "text" and (answer := faq_answer(_LEAD.sub("", _clean(" ".join(nxt[0][1]))))):
+        if answer := _faq_answer_in(blocks(following)):  # the heading's answer opens the next chunk
             out.append(pair(heading, answer, "synthetic-faq", f"{chunk.text}\n\n{following}"))
             section_pairs += 1
     close_section()
