@@ -237,9 +237,7 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
     key = adapter_key({**base_info, "recipe": tset.recipe}, examples, dev, cfg, seed)
     target = cache_dir / "adapters" / key
     if (target / "training.json").exists():
-        result = TrainResult(**json.loads((target / "training.json").read_text()))
-        result.adapter_dir, result.cached = str(target), True
-        return result
+        return _cached_result(target)
 
     t0 = time.perf_counter()
     memory_start = current_memory_mb(device)
@@ -249,20 +247,8 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
     model.train()
     # a RAFT prompt can be longer than max_length: it gets a row of its own rather than losing its answer
     rows = pack(examples, max(cfg.max_length, max(len(e.input_ids) for e in examples))) if cfg.packing else examples
-    row_tokens = max(len(r.input_ids) for r in rows)
-    # a step holds at most batch_size x max_length tokens: long RAFT rows come fewer per step, or memory (which
-    # grows ~5 MB per token of a step here: activations and fp32 logits over a 49k vocabulary) would triple
-    per_step = max(1, min(cfg.batch_size, cfg.batch_size * cfg.max_length // row_tokens))
-    batches_per_epoch = math.ceil(len(rows) / per_step)
-    planned = math.ceil(cfg.epochs * batches_per_epoch)
-    if cfg.max_steps is not None:
-        planned = min(planned, cfg.max_steps)
-    eval_every = cfg.eval_every or max(1, batches_per_epoch // 2)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
-    from transformers import get_linear_schedule_with_warmup
-
-    sched = get_linear_schedule_with_warmup(opt, max(1, planned // 10), planned)
+    row_tokens, per_step, planned, eval_every = _step_plan(rows, cfg)
+    params, opt, sched = _optimizer(model, cfg, planned)
     step_cb = on_start(planned) if on_start else None
     result = TrainResult(adapter_dir=str(target), key=key, recipe=tset.recipe, method=method, note=note, steps=0,
                          planned_steps=planned, epochs_done=0.0, examples_total=len(examples), examples_seen=0,
@@ -288,12 +274,46 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
     result.epochs_done = round(result.examples_seen / len(examples), 4)
     result.seconds = round(elapsed_before + time.perf_counter() - t0, 2)
     result.peak_memory_mb = round(peak_memory_mb(device), 1)
-    with atomic_dir(target) as tmp:
-        model.save_pretrained(tmp)  # adapter_model.safetensors + adapter_config.json
-        result.adapter_bytes = sum(p.stat().st_size for p in tmp.glob("adapter_model*"))
-        (tmp / "training.json").write_text(json.dumps(asdict(result), indent=2))
+    _save_adapter(model, result, target)
     checkpoint.remove()
     return result
+
+
+def _cached_result(target: Path) -> TrainResult:
+    """The result of an adapter trained before, read from its training.json."""
+    result = TrainResult(**json.loads((target / "training.json").read_text()))
+    result.adapter_dir, result.cached = str(target), True
+    return result
+
+
+def _step_plan(rows: list[Example], cfg: FinetuneConfig) -> tuple[int, int, int, int]:
+    """(longest row in tokens, rows per step, planned steps, steps between dev evaluations)."""
+    row_tokens = max(len(r.input_ids) for r in rows)
+    # a step holds at most batch_size x max_length tokens: long RAFT rows come fewer per step, or memory (which
+    # grows ~5 MB per token of a step here: activations and fp32 logits over a 49k vocabulary) would triple
+    per_step = max(1, min(cfg.batch_size, cfg.batch_size * cfg.max_length // row_tokens))
+    batches_per_epoch = math.ceil(len(rows) / per_step)
+    planned = math.ceil(cfg.epochs * batches_per_epoch)
+    if cfg.max_steps is not None:
+        planned = min(planned, cfg.max_steps)
+    return row_tokens, per_step, planned, cfg.eval_every or max(1, batches_per_epoch // 2)
+
+
+def _optimizer(model, cfg: FinetuneConfig, planned: int):
+    """(trainable parameters, AdamW over them, linear schedule with warm-up over the first tenth of the steps)."""
+    from transformers import get_linear_schedule_with_warmup
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
+    return params, opt, get_linear_schedule_with_warmup(opt, max(1, planned // 10), planned)
+
+
+def _save_adapter(model, result: TrainResult, target: Path) -> None:
+    """The adapter (adapter_model.safetensors + adapter_config.json) and its training.json, written at once."""
+    with atomic_dir(target) as tmp:
+        model.save_pretrained(tmp)
+        result.adapter_bytes = sum(p.stat().st_size for p in tmp.glob("adapter_model*"))
+        (tmp / "training.json").write_text(json.dumps(asdict(result), indent=2))
 
 
 def train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, params, opt, sched, stopper,
