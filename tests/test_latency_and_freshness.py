@@ -3,7 +3,7 @@
 import time
 
 from rag_vs_ft.corpus.schema import QAItem
-from rag_vs_ft.pipeline import latency_sample, request_latencies
+from rag_vs_ft.answering import latency_sample, request_latencies
 from rag_vs_ft.report.context import freshness_table
 from rag_vs_ft.report.recommend import waits
 

@@ -12,7 +12,7 @@ from rag_vs_ft.arms.base import GenerationArm
 from rag_vs_ft.models.prompts import closed_book_messages
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune.qlora import Checkpoint, train_adapter
-from rag_vs_ft.finetune.recipes import closed_book_set
+from rag_vs_ft.finetune.recipes.closed_book import closed_book_set
 from rag_vs_ft.models.generator import load_tokenizer, open_generator
 from tiny_docs import rules as _rules
 

@@ -33,6 +33,8 @@ class ModelConfig(_Strict):
     trust_remote_code: bool = False
     max_new_tokens: int = Field(40, ge=1, le=2048)
     batch_size: int = Field(16, ge=1, le=256, description="questions generated together (CPU: 16 beats 8 by ~20%)")
+    backend: str = Field("hf", description="generator backend the arms answer with: a module in "
+                         "models/backends/ (hf: transformers in this process)")
 
 
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")

@@ -65,7 +65,7 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
         from rag_vs_ft.models.generator import open_generator
 
         gen = open_generator(base_path, dtype, device, cfg.model.max_new_tokens, cfg.model.batch_size,
-                             cfg.model.trust_remote_code)
+                             cfg.model.trust_remote_code, backend=cfg.model.backend)
 
         def answer(examples: list[QAItem], questions: list[QAItem]) -> list[str]:
             arm = spec.make(ArmInputs(generator=gen, retriever=None, top_k=0, few_shot=examples, train=train))

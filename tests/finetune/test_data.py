@@ -92,7 +92,7 @@ def test_packed_training_completes_an_epoch_in_fewer_steps(base_model_path, tmp_
 
     from rag_vs_ft.config import FinetuneConfig
     from rag_vs_ft.finetune.qlora import train_adapter
-    from rag_vs_ft.finetune.recipes import closed_book_set
+    from rag_vs_ft.finetune.recipes.closed_book import closed_book_set
 
     docs, qa = _rules(6)
     cfg = FinetuneConfig(method="lora", packing=True, epochs=1.0, batch_size=2, max_length=128, eval_every=1,
@@ -115,7 +115,7 @@ def test_early_stopping_fires_at_the_default_settings_and_keeps_the_best_adapter
 
     import rag_vs_ft.finetune.qlora as qlora
     from rag_vs_ft.config import FinetuneConfig
-    from rag_vs_ft.finetune.recipes import closed_book_set
+    from rag_vs_ft.finetune.recipes.closed_book import closed_book_set
 
     docs, qa = _rules(24)
     defaults = FinetuneConfig()
@@ -146,7 +146,7 @@ def test_a_step_cap_below_one_epoch_leaves_the_adapter_undertrained(base_model_p
 
     from rag_vs_ft.config import FinetuneConfig
     from rag_vs_ft.finetune.qlora import train_adapter
-    from rag_vs_ft.finetune.recipes import closed_book_set
+    from rag_vs_ft.finetune.recipes.closed_book import closed_book_set
 
     docs, qa = _rules(24)
     cfg = FinetuneConfig(method="lora", max_steps=1, batch_size=1, packing=False, generated_qa=False)

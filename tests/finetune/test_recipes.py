@@ -5,7 +5,9 @@ from rag_vs_ft.models.prompts import REFUSAL, RAG_SYSTEM
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
 from rag_vs_ft.finetune.data import IGNORE
-from rag_vs_ft.finetune.recipes import closed_book_set, raft_set, round_robin_within
+from rag_vs_ft.finetune.recipes.closed_book import closed_book_set
+from rag_vs_ft.finetune.recipes.raft import raft_set
+from rag_vs_ft.finetune.recipes.selection import round_robin_within
 from rag_vs_ft.index.retriever import Hit
 from rag_vs_ft.models.generator import load_tokenizer
 

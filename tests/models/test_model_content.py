@@ -33,15 +33,16 @@ def test_a_local_model_is_keyed_by_its_files(tiny_model, tmp_path):
 
 def test_the_answer_cache_key_follows_the_model_content(tiny_model, tmp_path):
     from rag_vs_ft.config import RunConfig
-    from rag_vs_ft.pipeline import answers_key
+    from rag_vs_ft.answering import AnswerSources, answers_key
 
-    meta = {"device": "cpu", "dtype": "float32", "corpus": {"hash": "c"}, "index": {"key": "i"},
-            "freshness": {"documents": []}}
+    def sources(model: dict) -> AnswerSources:
+        return AnswerSources(model, "cpu", "float32", "c", "i", [], {})
+
     _, info = generator_path(str(tiny_model), tmp_path / "cache")
-    key = answers_key("prompt", RunConfig(), {**meta, "model": info}, None, [], [])
+    key = answers_key("prompt", RunConfig(), sources(info), None, [], [])
     (tiny_model / "generation_config.json").write_text('{"temperature": 0.5}')
     _, changed = generator_path(str(tiny_model), tmp_path / "cache")
-    assert answers_key("prompt", RunConfig(), {**meta, "model": changed}, None, [], []) != key
+    assert answers_key("prompt", RunConfig(), sources(changed), None, [], []) != key
 
 
 def test_file_hashes_are_remembered_by_size_and_mtime(tiny_model, tmp_path, monkeypatch):

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from rag_vs_ft.answer import Answer as ArmAnswer  # the arms' name for the plain answer record
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.index.retriever import Hit, Retriever
 from rag_vs_ft.models.generator import Generator, Messages
 
 Progress = Callable[[int], None]
-
-
-@dataclass
-class ArmAnswer:
-    question_id: str
-    answer: str
-    latency_s: float
-    prompt_tokens: int
-    generated_tokens: int
-    retrieved_ids: list[str] = field(default_factory=list)
-    retrieval_s: float = 0.0
-    contexts: list[str] = field(default_factory=list)  # retrieved chunk texts, for an LLM judge's faithfulness
 
 
 class Arm(Protocol):

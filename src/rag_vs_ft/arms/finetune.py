@@ -21,4 +21,4 @@ class FinetuneArm(GenerationArm):
 
 
 register(ArmSpec("finetune", "candidate", "the QLoRA-tuned model, asked closed-book", lambda i: FinetuneArm(i.generator),
-                 tuned=True, complexity=2))
+                 tuned=True, recipe="closed_book", complexity=2))

@@ -41,7 +41,7 @@ class ArmSpec:
     make: Callable[[ArmInputs], Arm]
     uses_retrieval: bool = False  # needs the index; scored on retrieval metrics
     tuned: bool = False  # answers with a fine-tuned adapter (one run per seed)
-    recipe: str = "closed_book"  # which adapter, when tuned: its training set in finetune.recipes
+    recipe: str | None = None  # when tuned: the registered fine-tuning recipe its adapter is trained with
     uses_model: bool = True  # loads the LLM
     uses_few_shot: bool = False  # shows train examples in its prompt: their count is chosen on dev
     complexity: int = 0  # operating complexity: among candidates the data cannot separate, the simplest wins

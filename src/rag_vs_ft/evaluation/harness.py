@@ -7,32 +7,21 @@ from typing import Iterable
 
 import numpy as np
 
-from rag_vs_ft.arms.base import ArmAnswer
+from rag_vs_ft.answer import Answer
 from rag_vs_ft.corpus.schema import QAItem
+from rag_vs_ft.evaluation.columns import columns, plug_in_scores
 from rag_vs_ft.evaluation.correctness import HEADLINE, add_correctness
 from rag_vs_ft.evaluation.headline import kind_score
 from rag_vs_ft.evaluation.grounding import Evidence, citation_precision, is_fabricated
 from rag_vs_ft.evaluation.metrics import answer_metrics, cited_ids, context_precision, context_recall
 from rag_vs_ft.evaluation.statistics import bootstrap_ci
 
-QUALITY_METRICS = (HEADLINE, "correct", "answer_score", "exact_match", "token_f1", "rouge_l", "string_similarity", "semantic_similarity")
-# Metrics averaged over a subset of questions: (summary name, row field, which rows).
-SUBSET_METRICS = (
-    ("context_recall", "context_recall", "answerable"), ("context_precision", "context_precision", "answerable"),
-    ("refusal_rate_unanswerable", "refused", "unanswerable"), ("wrong_refusal_rate", "refused", "answerable"),
-    ("fabrication_rate", "fabricated", "all"), ("fabrication_rate_unanswerable", "fabricated", "unanswerable"),
-    ("citation_precision", "citation_precision", "all"), ("citation_rate", "cites", "all"),
-    ("judge_faithfulness", "judge_faithfulness", "all"),  # present only when an LLM judge was configured
-    ("judge_factual_correctness", "judge_factual_correctness", "all"),
-)
-
-
 def answer_score(exact: float, f1: float) -> float:
     """Per-question headline quality: mean of exact match and token F1 (a refusal is right on unanswerable ones)."""
     return (exact + f1) / 2
 
 
-def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answers: list[ArmAnswer],
+def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answers: list[Answer],
                   semantic=None, evidence: Evidence | None = None) -> list[dict]:
     """One results row per question: the question, reference, answer, retrieval, every metric, cost."""
     rows = []
@@ -59,6 +48,7 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
             if uses_retrieval:
                 row["cites"] = float(bool(row["cited_ids"]))
                 row["citation_precision"] = citation_precision(a.answer, q.question, evidence)
+        row.update(plug_in_scores(q, a))
         rows.append(row)
     return add_correctness(rows)
 
@@ -103,9 +93,9 @@ def summarize_arm(rows: list[dict], resamples: int = 2000, seed: int = 0) -> dic
     lat = [r["latency_s"] for r in rows]
     out: dict = {"n": len(rows), "n_answerable": len(subsets["answerable"]),
                  "n_unanswerable": len(subsets["unanswerable"]), "ci": {}}
-    columns = [(m, m, "all") for m in QUALITY_METRICS] + list(SUBSET_METRICS)
-    for name, field, subset in columns:
-        values = [r.get(field) for r in subsets[subset]]
+    for column in columns():
+        name, subset = column.name, column.rows
+        values = [r.get(column.row_field) for r in subsets[subset]]
         out[name] = _mean(values)
         by_stratum = name == HEADLINE and all("stratum" in r for r in rows)  # as the headline weighs questions
         strata = [r["stratum"] for r in subsets[subset]] if by_stratum else None

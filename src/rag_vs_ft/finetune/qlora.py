@@ -2,7 +2,7 @@
 
 Trap (measured): on CPU, calling generate() on a 4-bit model repacks its weights and later training of that
 same instance gets wrong gradients. So training always starts from a freshly loaded model, and answering
-later loads the base again and merges the saved adapter (see models.generator.load_generator).
+later loads the base again and merges the saved adapter (see models.backends.hf.load_generator).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import torch
 
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune.data import Example, collate, length_grouped_batches, pack
-from rag_vs_ft.finetune.recipes import TrainingSet
+from rag_vs_ft.finetune.recipes.selection import TrainingSet
 from rag_vs_ft.models.generator import load_tokenizer
 from rag_vs_ft.measure import current_memory_mb, peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_dir, stable_hash
@@ -31,7 +31,7 @@ StepCallback = Callable[[int, float], None]
 class TrainResult:
     adapter_dir: str
     key: str
-    recipe: str  # which training set (finetune.recipes): "closed_book" or "raft"
+    recipe: str  # the registered recipe its training set came from (finetune/recipes/)
     method: str  # "qlora-nf4" or "lora" (fallback or chosen)
     note: str  # why a fallback happened, empty otherwise
     steps: int

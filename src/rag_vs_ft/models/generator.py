@@ -1,12 +1,12 @@
 """Batched, greedy chat generation with per-answer timings and token counts.
 
 `Generator` is the one seam between the arms and a model: chat conversations in, generations out. Arms only
-ever call `generate`, and `open_generator` is the one place a backend is chosen (in-process transformers
-today), so a served model (an OpenAI-compatible endpoint, vLLM) can replace it without touching any arm."""
+ever call `generate`, and `open_generator` is the one place a backend is chosen (a registered module in
+models/backends/), so a served model (an OpenAI-compatible endpoint, vLLM) can replace the in-process one without
+touching any arm."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -71,64 +71,11 @@ def load_tokenizer(path: str, trust_remote_code: bool = False):
     return tok
 
 
-def load_generator(path: str, dtype: torch.dtype, device: str, trust_remote_code: bool = False,
-                   adapter_dir: str | None = None):
-    """Plain (non-quantized) model for answering; a LoRA adapter is merged in for speed."""
-    from transformers import AutoModelForCausalLM
-
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, trust_remote_code=trust_remote_code)
-    if adapter_dir:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
-    model.to(device).eval()
-    tok = load_tokenizer(path, trust_remote_code)
-    tok.padding_side = "left"  # decoder-only batches must end where generation starts
-    return model, tok
-
-
-class ChatGenerator:
-    def __init__(self, model, tokenizer, max_new_tokens: int, batch_size: int):
-        self.model, self.tok = model, tokenizer
-        self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
-
-    def render(self, messages: Messages) -> str:
-        return self.tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-
-    @torch.inference_mode()
-    def generate(self, conversations: list[Messages], on_batch: Callable[[int], None] | None = None,
-                 skip: set[int] = frozenset(), on_done: BatchDone | None = None) -> list[Generation | None]:
-        texts = [self.render(m) for m in conversations]
-        lengths = [len(self.tok(t, add_special_tokens=False)["input_ids"]) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: lengths[i])  # similar lengths share a batch: less padding
-        out: list[Generation | None] = [None] * len(texts)
-        device = self.model.device
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            if all(i in skip for i in idx):
-                if on_batch:
-                    on_batch(len(idx))
-                continue
-            enc = self.tok([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-            t0 = time.perf_counter()
-            gen = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False,
-                                      pad_token_id=self.tok.pad_token_id)
-            per = (time.perf_counter() - t0) / len(idx)
-            new = gen[:, enc["input_ids"].shape[1]:]
-            for row, i in zip(new, idx):
-                ids = row.tolist()
-                stop = next((k for k, t in enumerate(ids) if t in (self.tok.eos_token_id, self.tok.pad_token_id)), len(ids))
-                out[i] = Generation(text=self.tok.decode(ids[:stop], skip_special_tokens=True).strip(),
-                                    latency_s=per, prompt_tokens=lengths[i], generated_tokens=stop)
-            if on_done:
-                on_done(idx, [out[i] for i in idx])
-            if on_batch:
-                on_batch(len(idx))
-        return out
-
-
 def open_generator(path: str, dtype: torch.dtype, device: str, max_new_tokens: int, batch_size: int,
-                   trust_remote_code: bool = False, adapter_dir: str | None = None) -> Generator:
-    """The generator every stage answers with: the model at `path` (with the adapter merged), in process."""
-    model, tok = load_generator(path, dtype, device, trust_remote_code, adapter_dir)
-    return ChatGenerator(model, tok, max_new_tokens, batch_size)
+                   trust_remote_code: bool = False, adapter_dir: str | None = None, backend: str = "hf") -> Generator:
+    """The generator every stage answers with: the model at `path` (with the adapter merged) on the registered
+    `backend` (models/backends/)."""
+    from rag_vs_ft.models.backends.registry import GeneratorRequest, backend_named
+
+    return backend_named(backend).open(GeneratorRequest(path, dtype, device, max_new_tokens, batch_size,
+                                                        trust_remote_code, adapter_dir))

@@ -9,8 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-BAR_METRICS = ("headline", "correct", "answer_score", "exact_match", "token_f1", "rouge_l", "semantic_similarity",
-               "fabrication_rate", "wrong_refusal_rate")
+from rag_vs_ft.evaluation.columns import columns  # noqa: E402
+
 
 
 def _png(fig) -> bytes:
@@ -30,7 +30,7 @@ def _err(s: dict, m: str) -> tuple[float, float]:
 def metric_bars(summaries: dict[str, dict]) -> bytes:
     """Each metric per arm, with its 95 % bootstrap interval as an error bar."""
     arms = list(summaries)
-    metrics = [m for m in BAR_METRICS if all(summaries[a].get(m) is not None for a in arms)]
+    metrics = [c.name for c in columns() if c.plotted and all(summaries[a].get(c.name) is not None for a in arms)]
     fig, ax = plt.subplots(figsize=(9, 3.8))
     width = 0.8 / max(1, len(arms))
     for i, arm in enumerate(arms):

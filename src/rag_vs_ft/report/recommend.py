@@ -117,7 +117,7 @@ def recommend(rows: list[dict], summaries: dict[str, dict], profile: Profile, se
     rec = Recommendation(arm=choice, profile=profile, n=len(qids), scores=scores, criteria=criteria,
                          ranking=ranking, versus=versus, pairwise=pairwise, tied_with_leader=tied, floors=floors,
                          below_floor=below, dominated=beaten, n_unanswerable=n_unans, undertrained=unjudged)
-    rec.reasons = reasons(rec, summaries, leader) if choice else no_winner(rec, summaries)
+    rec.reasons = reasons(rec, summaries, leader, arms) if choice else no_winner(rec, summaries)
     if choice:
         extra = [f"Not ranked: {', '.join(below)} — no significant lead over every trivial answerer "
                  f"({', '.join(floor_names)}) on {rec.n} questions."] if below else []
@@ -169,8 +169,8 @@ def _ci(summary: dict, key: str, pct: bool = False) -> str:
     return f"{f(v)} (95% CI {f(ci[0])}–{f(ci[1])})" if ci else f(v)
 
 
-def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> list[str]:
-    """Plain sentences, each with the numbers behind it."""
+def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str, arms: dict[str, dict]) -> list[str]:
+    """Plain sentences, each with the numbers behind it (`arms`: the arms' specs, as in run.json)."""
     choice, n, p = rec.arm, rec.n, rec.profile
     out = []
     if choice == leader and not rec.versus:
@@ -211,11 +211,11 @@ def reasons(rec: Recommendation, summaries: dict[str, dict], leader: str) -> lis
     fresh = {a: c["freshness"] for a, c in rec.criteria.items() if not np.isnan(c["freshness"])}
     if fresh:
         best = max(fresh, key=fresh.get)
-        tuned = {a: v for a, v in fresh.items() if a.startswith("finetune")}
+        closed = [a for a in fresh if arms.get(a, {}).get("tuned") and not arms.get(a, {}).get("uses_retrieval")]
         line = (f"On questions about documents added after training, {best} scores best "
                 f"({fresh[best]:.3f})")
-        if "finetune" in tuned and best != "finetune":
-            line += f"; the fine-tune alone, which never saw them, scores {tuned['finetune']:.3f}"
+        for a in (a for a in closed if a != best):  # a fine-tune without retrieval never saw those documents
+            line += f"; {a}, a fine-tune that never saw them, scores {fresh[a]:.3f}"
         out.append(line + ".")
     return out
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
+from pydantic import ValidationError
 
 from rag_vs_ft.report import plots
 from rag_vs_ft.report.context import build_context
+from rag_vs_ft.report.record import RunRecord
 from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
@@ -91,16 +93,14 @@ def to_html(markdown: str, title: str, figures: dict[str, bytes]) -> str:
             f"<style>{CSS}</style></head><body>\n{body}</body></html>\n")
 
 
-def write_report(run_dir: Path, rows: list[dict], meta: dict, few_shot: list[str] | None = None) -> None:
+def write_report(run_dir: Path, rows: list[dict], meta: RunRecord) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    if few_shot is not None:
-        meta["few_shot_ids"] = few_shot
     atomic_write_text(run_dir / "results.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    atomic_write_json(run_dir / "run.json", meta)
+    atomic_write_json(run_dir / "run.json", meta.model_dump(mode="json"))
     render(run_dir, rows, meta)
 
 
-def render(run_dir: Path, rows: list[dict], meta: dict) -> None:
+def render(run_dir: Path, rows: list[dict], meta: RunRecord) -> None:
     ctx = build_context(rows, meta)
     figs = _figures(ctx)
     for name, png in figs.items():
@@ -109,7 +109,7 @@ def render(run_dir: Path, rows: list[dict], meta: dict) -> None:
         tmp.replace(run_dir / name)
     markdown = _env().get_template("report.md.j2").render(**ctx, figures=list(figs))
     atomic_write_text(run_dir / "report.md", markdown)
-    title = f"rag-vs-ft report — {meta.get('config', {}).get('domain', '')}"
+    title = f"rag-vs-ft report — {meta.config.get('domain', '')}"
     atomic_write_text(run_dir / "report.html", to_html(markdown, title, figs))
 
 
@@ -123,8 +123,11 @@ def rerender(run_dir: Path) -> None:
     rows = read_jsonl(run_dir / "results.jsonl")
     if not rows:
         raise ReportError(f"{run_dir / 'results.jsonl'} holds no results")
-    meta = json.loads((run_dir / "run.json").read_text())
-    if not {"primary_seed", "freshness", "judge", "arms"} <= set(meta):
-        raise ReportError(f"{run_dir} was written by an older rag-vs-ft without seeds, freshness, judge and arm "
-                          "records; re-run its command (cached answers are reused) to get a current report")
+    try:
+        meta = RunRecord.model_validate_json((run_dir / "run.json").read_text())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ReportError(f"{run_dir / 'run.json'} does not match this rag-vs-ft's run record "
+                          f"({'.'.join(map(str, first['loc'])) or 'run.json'}: {first['msg']}; {exc.error_count()} "
+                          "problem(s)): re-run its command (cached answers are reused) to get a current report") from None
     render(run_dir, rows, meta)

@@ -1,0 +1,1 @@
+"""Fine-tuning recipes: one module each (closed_book, raft, …) behind the registry in `registry.py`."""

@@ -1,0 +1,1 @@
+"""Generator backends: one module each (hf, …) behind the registry in `registry.py`."""

@@ -1,0 +1,71 @@
+"""Every generator backend, registered in one place: a backend opens a `Generator` (chat conversations in,
+generations out) for a base model and, for a tuned arm, its LoRA adapter. `model.backend` names the one a run
+answers with; the arms never know which it is.
+
+A backend module in this package ends with `register(Backend(...))`; `registered()` imports every module here
+(and the modules named in RAG_VS_FT_BACKENDS, comma-separated, for backends kept outside it), so a new engine — an
+OpenAI-compatible server, vLLM — is one module and its test, with no edit anywhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from rag_vs_ft.config import ConfigError
+from rag_vs_ft.models.generator import Generator
+
+
+@dataclass(frozen=True)
+class GeneratorRequest:
+    path: str  # the base model: a local directory (or what the backend serves it as)
+    dtype: torch.dtype
+    device: str
+    max_new_tokens: int
+    batch_size: int
+    trust_remote_code: bool = False
+    adapter_dir: str | None = None  # a tuned arm's LoRA adapter (PEFT format)
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    summary: str  # one line for docs and errors
+    open: Callable[[GeneratorRequest], Generator]
+
+
+_REGISTRY: dict[str, Backend] = {}
+_LOADED = False
+
+
+def register(backend: Backend) -> Backend:
+    if backend.name in _REGISTRY and _REGISTRY[backend.name] != backend:
+        raise ValueError(f"two generator backends are registered as {backend.name!r}")
+    _REGISTRY[backend.name] = backend
+    return backend
+
+
+def registered() -> dict[str, Backend]:
+    global _LOADED
+    if not _LOADED:
+        import rag_vs_ft.models.backends as package
+
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+        for name in filter(None, (m.strip() for m in os.environ.get("RAG_VS_FT_BACKENDS", "").split(","))):
+            importlib.import_module(name)
+        _LOADED = True
+    return dict(sorted(_REGISTRY.items()))
+
+
+def backend_named(name: str) -> Backend:
+    """The registered backend; an unknown name is a one-line config error."""
+    known = registered()
+    if name not in known:
+        raise ConfigError(f"model.backend: unknown generator backend {name!r}; choose from {', '.join(known)}")
+    return known[name]
