@@ -9,7 +9,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "rag_vs_ft"
 
 LAYERS = [
-    {"__init__", "config", "store", "paths", "measure", "ui", "text", "answer"},  # settings and utilities
+    {"__init__", "config", "store", "paths", "measure", "ui", "text", "answer", "plugins"},  # settings and utilities
     {"corpus"},
     {"index"},
     {"models"},   # generator backends and the prompt templates every user of a model shares

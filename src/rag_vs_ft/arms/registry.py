@@ -8,15 +8,13 @@ arm, a floor — is one module and its test, with no edit anywhere else.
 
 from __future__ import annotations
 
-import importlib
-import os
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 from rag_vs_ft.arms.base import Arm
 from rag_vs_ft.config import ConfigError, EvalConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
+from rag_vs_ft.plugins import Registry
 
 Role = Literal["candidate", "floor", "ceiling"]
 
@@ -53,30 +51,17 @@ class ArmSpec:
                 "complexity": self.complexity}
 
 
-_REGISTRY: dict[str, ArmSpec] = {}
-_LOADED = False
+_ARMS: Registry[ArmSpec] = Registry("arm", "rag_vs_ft.arms", "RAG_VS_FT_ARMS")
 
 
 def register(spec: ArmSpec) -> ArmSpec:
-    if spec.name in _REGISTRY and _REGISTRY[spec.name] != spec:
-        raise ValueError(f"two arms are registered as {spec.name!r}")
-    _REGISTRY[spec.name] = spec
-    return spec
+    return _ARMS.register(spec.name, spec)
 
 
 def registered() -> dict[str, ArmSpec]:
     """Every registered arm, candidates first (by complexity), then floors, then ceilings."""
-    global _LOADED
-    if not _LOADED:
-        import rag_vs_ft.arms as package
-
-        for info in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{info.name}")
-        for name in filter(None, (m.strip() for m in os.environ.get("RAG_VS_FT_ARMS", "").split(","))):
-            importlib.import_module(name)
-        _LOADED = True
     order = {"candidate": 0, "floor": 1, "ceiling": 2}
-    return dict(sorted(_REGISTRY.items(), key=lambda kv: (order[kv[1].role], kv[1].complexity, kv[0])))
+    return dict(sorted(_ARMS.items().items(), key=lambda kv: (order[kv[1].role], kv[1].complexity, kv[0])))
 
 
 def candidates() -> list[str]:

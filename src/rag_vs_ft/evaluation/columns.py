@@ -10,14 +10,13 @@ package.
 
 from __future__ import annotations
 
-import importlib
-import os
 from dataclasses import dataclass
 from typing import Callable, Literal
 
 from rag_vs_ft.answer import Answer
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.evaluation.correctness import HEADLINE
+from rag_vs_ft.plugins import Registry
 
 Rows = Literal["all", "answerable", "unanswerable"]
 Table = Literal["quality", "grounding", "judge"]
@@ -58,25 +57,18 @@ _BUILT_IN = [
     Column("judge_faithfulness", "faithfulness", "judge"),  # present only when an LLM judge was configured
     Column("judge_factual_correctness", "factual correctness", "judge"),
 ]
-_REGISTRY: dict[str, Column] = {c.name: c for c in _BUILT_IN}
-_LOADED = False
+_METRICS: Registry[Column] = Registry("metric", None, "RAG_VS_FT_METRICS")
+for _column in _BUILT_IN:
+    _METRICS.register(_column.name, _column)
 
 
 def register(column: Column) -> Column:
-    if column.name in _REGISTRY and _REGISTRY[column.name] != column:
-        raise ValueError(f"two metrics are registered as {column.name!r}")
-    _REGISTRY[column.name] = column
-    return column
+    return _METRICS.register(column.name, column)
 
 
 def columns(table: Table | None = None) -> list[Column]:
     """The registered columns (built-in first, then plug-ins in the order they registered), of one table or all."""
-    global _LOADED
-    if not _LOADED:
-        for name in filter(None, (m.strip() for m in os.environ.get("RAG_VS_FT_METRICS", "").split(","))):
-            importlib.import_module(name)
-        _LOADED = True
-    return [c for c in _REGISTRY.values() if table is None or c.table == table]
+    return [c for c in _METRICS.items().values() if table is None or c.table == table]
 
 
 def plug_in_scores(question: QAItem, answer: Answer) -> dict[str, float | None]:

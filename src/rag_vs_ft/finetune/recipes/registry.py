@@ -10,9 +10,6 @@ continued pre-training on raw text — is one module and its test, with no edit 
 
 from __future__ import annotations
 
-import importlib
-import os
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -21,6 +18,7 @@ import torch
 
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.corpus.schema import Document, QAItem
+from rag_vs_ft.plugins import Registry
 
 if TYPE_CHECKING:
     from rag_vs_ft.finetune.recipes.selection import TrainingSet
@@ -56,29 +54,16 @@ class Recipe:
     needs_retriever: bool = False  # its examples are built with the run's retriever (RecipeInputs.search)
 
 
-_REGISTRY: dict[str, Recipe] = {}
-_LOADED = False
+_RECIPES: Registry[Recipe] = Registry("fine-tuning recipe", "rag_vs_ft.finetune.recipes", "RAG_VS_FT_RECIPES")
 
 
 def register(recipe: Recipe) -> Recipe:
-    if recipe.name in _REGISTRY and _REGISTRY[recipe.name] != recipe:
-        raise ValueError(f"two fine-tuning recipes are registered as {recipe.name!r}")
-    _REGISTRY[recipe.name] = recipe
-    return recipe
+    return _RECIPES.register(recipe.name, recipe)
 
 
 def registered() -> dict[str, Recipe]:
     """Every registered recipe, by name."""
-    global _LOADED
-    if not _LOADED:
-        import rag_vs_ft.finetune.recipes as package
-
-        for info in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{info.name}")
-        for name in filter(None, (m.strip() for m in os.environ.get("RAG_VS_FT_RECIPES", "").split(","))):
-            importlib.import_module(name)
-        _LOADED = True
-    return dict(sorted(_REGISTRY.items()))
+    return dict(sorted(_RECIPES.items().items()))
 
 
 def recipe(name: str) -> Recipe:

@@ -9,9 +9,6 @@ OpenAI-compatible server, vLLM — is one module and its test, with no edit anyw
 
 from __future__ import annotations
 
-import importlib
-import os
-import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,6 +16,7 @@ import torch
 
 from rag_vs_ft.config import ConfigError
 from rag_vs_ft.models.generator import Generator
+from rag_vs_ft.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -39,28 +37,15 @@ class Backend:
     open: Callable[[GeneratorRequest], Generator]
 
 
-_REGISTRY: dict[str, Backend] = {}
-_LOADED = False
+_BACKENDS: Registry[Backend] = Registry("generator backend", "rag_vs_ft.models.backends", "RAG_VS_FT_BACKENDS")
 
 
 def register(backend: Backend) -> Backend:
-    if backend.name in _REGISTRY and _REGISTRY[backend.name] != backend:
-        raise ValueError(f"two generator backends are registered as {backend.name!r}")
-    _REGISTRY[backend.name] = backend
-    return backend
+    return _BACKENDS.register(backend.name, backend)
 
 
 def registered() -> dict[str, Backend]:
-    global _LOADED
-    if not _LOADED:
-        import rag_vs_ft.models.backends as package
-
-        for info in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{info.name}")
-        for name in filter(None, (m.strip() for m in os.environ.get("RAG_VS_FT_BACKENDS", "").split(","))):
-            importlib.import_module(name)
-        _LOADED = True
-    return dict(sorted(_REGISTRY.items()))
+    return dict(sorted(_BACKENDS.items().items()))
 
 
 def backend_named(name: str) -> Backend:
