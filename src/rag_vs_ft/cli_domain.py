@@ -143,22 +143,15 @@ def synth(name: str = typer.Argument(..., help="a domain under corpora/"),
 
 
 def _synth_settings(items: list[str]) -> SynthSettings:
-    """SynthSettings from KEY=VALUE items, values read as YAML scalars/lists (unreadable YAML: the raw text);
-    raises pydantic's ValidationError for an unknown key or a bad value."""
-    import yaml
-
+    """SynthSettings from KEY=VALUE items, read as `rag-vs-ft run` reads its overrides; a malformed item or an
+    unknown key is a one-line error, a bad value raises pydantic's ValidationError."""
+    from rag_vs_ft.config import ConfigError, parse_overrides
     from rag_vs_ft.synth import SynthSettings
 
-    values = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            fail(f"setting {item!r} is not key=value")
-        try:
-            values[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            values[key.strip()] = raw
-    return SynthSettings(**values)
+    try:
+        return SynthSettings(**parse_overrides(items, SynthSettings))
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def _print_synth_summary(s: dict, written: list[dict], qa_path: Path, warnings: list[str]) -> None:

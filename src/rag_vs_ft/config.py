@@ -233,9 +233,10 @@ def valid_keys(model: type[BaseModel] = RunConfig, prefix: str = "") -> list[str
     return keys
 
 
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """Turn ["a.b=1", "c=x"] into a nested dict; values are read as YAML scalars/lists."""
-    known = set(valid_keys())
+def parse_overrides(items: list[str], model: type[BaseModel] = RunConfig) -> dict[str, Any]:
+    """Turn ["a.b=1", "c=x"] into a nested dict of `model`'s keys; values are read as YAML scalars/lists
+    (unreadable YAML: the raw text)."""
+    known = set(valid_keys(model))
     nested: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
