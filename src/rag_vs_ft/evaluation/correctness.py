@@ -108,7 +108,7 @@ class Rule:
     qualifier_weight: float = 0.0  # how much a qualifier's key word counts against a core one
 
 
-# Fitted on the hand labels of all three corpora (tests/test_correctness_labels.py checks it is still their choice).
+# Fitted on the hand labels of all three corpora (tests/evaluation/test_correctness_labels.py checks it is still their choice).
 RULE = Rule(core_share=0.6, number_share=0.15, qualifier_weight=0.0)
 
 
