@@ -100,6 +100,16 @@ def test_a_partly_done_batch_is_generated_whole(scripted):
 
 # ------------------------------------------------------------------------------ the real backend, tiny model
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """A tiny model gains nothing from threads, and two OpenMP threads on a busy 2-core machine (the rest of the
+    suite running beside) can make a 50 ms generation take seconds."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory):
     return save_tiny_model(tmp_path_factory.mktemp("tiny_llama") / "model", pad=False)
