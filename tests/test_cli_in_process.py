@@ -38,8 +38,6 @@ def test_keys_lists_every_key_once_with_its_default(invoke):
     assert f"cache_dir = {RunConfig().cache_dir}\n" in text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `keys` prints with rich's default wrapping, so on an 80-column or "
-                   "piped output `finetune.target_modules = [...]` is split over two lines")
 def test_keys_prints_one_line_per_key(invoke):
     lines = invoke("keys").stdout.splitlines()
     assert len(lines) == len(valid_keys()) and all(" = " in line for line in lines)

@@ -86,8 +86,8 @@ def plugin_run(tmp_path_factory, cache_dir):
     proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", "run", "domain=toy", f"corpora_dir={corpora}",
                            f"output_dir={tmp / 'out'}", f"cache_dir={cache_dir}", "run_id=toy",
                            "eval.arms=[parrot,drill]", "eval.references=[always-refuse]", "eval.forgetting=false",
-                           "eval.latency_sample=0", "finetune.max_steps=2", "split.train=0.5", "split.dev=0.1",
-                           "split.test=0.4", "eval.bootstrap_resamples=100"],
+                           "eval.latency_sample=0", "finetune.max_steps=1", "model.max_new_tokens=16",
+                           "split.train=0.5", "split.dev=0.1", "split.test=0.4", "eval.bootstrap_resamples=100"],
                           capture_output=True, text=True, cwd=REPO, env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = tmp / "out" / "toy" / "toy"

@@ -84,7 +84,7 @@ def test_modules_are_imported_once_however_often_items_is_called(toy, monkeypatc
 
 
 def test_no_package_imports_only_the_env_plugins(toy, monkeypatch):
-    import hub
+    hub = sys.modules["hub"]  # the fixture's stand-in module
 
     hub.registry = Registry("toy", None, "TOY_PLUGINS")
     monkeypatch.setenv("TOY_PLUGINS", "other_plugin")

@@ -155,7 +155,7 @@ def keys() -> None:
         value = defaults
         for part in key.split("."):
             value = value[part]
-        out.print(f"{key} = {value}", highlight=False)
+        out.print(f"{key} = {value}", highlight=False, soft_wrap=True)  # one line per key, piped or not
 
 
 def main() -> None:

@@ -117,11 +117,6 @@ def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
     return cfg.output_dir / cfg.domain / run_id
 
 
-def run_dir_for(cfg: RunConfig, config_hash: str) -> Path:
-    run_id = cfg.run_id or f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{config_hash[:6]}"
-    return cfg.output_dir / cfg.domain / run_id
-
-
 @dataclass
 class CorpusStage:
     domain: Domain

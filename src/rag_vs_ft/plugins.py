@@ -28,12 +28,12 @@ class Registry(Generic[T]):
 
     def items(self) -> dict[str, T]:
         """Every registered item in registration order, the package's modules and the plug-ins imported first."""
-        if not self._loaded:
-            self._loaded = True
+        if not self._loaded:  # set only after every import succeeded: a broken plug-in fails every call
             if self.package:
                 package = importlib.import_module(self.package)
                 for info in pkgutil.iter_modules(package.__path__):
                     importlib.import_module(f"{self.package}.{info.name}")
             for name in filter(None, (m.strip() for m in os.environ.get(self.env_var, "").split(","))):
                 importlib.import_module(name)
+            self._loaded = True
         return dict(self._items)

@@ -46,12 +46,12 @@ def train_all(inp: RecipeInputs, cfg: FinetuneConfig, recipes: list[str], seeds:
     from contextlib import nullcontext
 
     out = {}
-    for recipe in recipes:
+    for name in recipes:
         for seed in seeds:
-            with (stage(f"finetune:{recipe}@seed{seed}") if stage else nullcontext()):
-                tset = training_set(recipe, inp, cfg, seed)
-                start = (lambda total, r=recipe, s=seed: on_start(r, s, total)) if on_start else None
-                out[(recipe, seed)] = (train_adapter(inp.base_path, inp.base_info, tset, cfg, seed, inp.device,
+            with (stage(f"finetune:{name}@seed{seed}") if stage else nullcontext()):
+                tset = training_set(name, inp, cfg, seed)
+                start = (lambda total, r=name, s=seed: on_start(r, s, total)) if on_start else None
+                out[(name, seed)] = (train_adapter(inp.base_path, inp.base_info, tset, cfg, seed, inp.device,
                                                      inp.dtype, inp.cache_dir, inp.trust_remote_code, start), tset)
                 gc.collect()  # the 4-bit training model must not linger beside the next one
     return out

@@ -33,13 +33,18 @@ def metric_bars(summaries: dict[str, dict]) -> bytes:
     metrics = [c.name for c in columns() if c.plotted and all(summaries[a].get(c.name) is not None for a in arms)]
     fig, ax = plt.subplots(figsize=(9, 3.8))
     width = 0.8 / max(1, len(arms))
+    low, high = 0.0, 1.0  # shares and rates; a chance-corrected headline can go below 0, a plug-in above 1
     for i, arm in enumerate(arms):
         xs = [j + i * width for j in range(len(metrics))]
         errs = list(zip(*(_err(summaries[arm], m) for m in metrics)))
-        ax.bar(xs, [summaries[arm][m] for m in metrics], width, yerr=errs, capsize=2, label=arm)
+        values = [summaries[arm][m] for m in metrics]
+        ax.bar(xs, values, width, yerr=errs, capsize=2, label=arm)
+        if metrics:
+            low = min(low, *(v - e for v, e in zip(values, errs[0])))
+            high = max(high, *(v + e for v, e in zip(values, errs[1])))
     ax.set_xticks([j + width * (len(arms) - 1) / 2 for j in range(len(metrics))],
                   [m.replace("_rate", "").replace("_", " ") for m in metrics], fontsize=8)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(low, high)
     ax.set_ylabel("mean over test questions (95% CI)")
     ax.legend(ncols=len(arms), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.15))
     ax.grid(axis="y", alpha=0.3)
