@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from rag_vs_ft.cli import app
+from rag_vs_ft.cli_domain import domain_app
 from rag_vs_ft.synth import SynthSettings
 
 GUIDE = ("# Guide\n\n## How do I reset the hub?\n\nHold the pairing button for ten seconds until the light blinks."
@@ -22,7 +22,7 @@ FAQ = ("# FAQ\n\n## How long is the warranty?\n\nThe warranty lasts two years fr
 def invoke(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    return lambda *args: runner.invoke(app, ["domain", *args])
+    return lambda *args: runner.invoke(domain_app, list(args))
 
 
 @pytest.fixture
