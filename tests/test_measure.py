@@ -1,5 +1,6 @@
 """measure: memory readings that move with real allocations, and the machine and package descriptions."""
 
+import mmap
 import os
 from pathlib import Path
 
@@ -10,20 +11,28 @@ from rag_vs_ft.measure import current_memory_mb, machine_info, package_versions,
 MB = 2**20
 
 
+def touched_block(size: int) -> mmap.mmap:
+    """Fresh anonymous pages from the kernel, each written once, so all of them are resident. (A bytes object may
+    reuse pages the allocator already holds after earlier tests, and then resident memory does not move.)"""
+    block = mmap.mmap(-1, size)
+    for offset in range(0, size, mmap.PAGESIZE):
+        block[offset] = 1
+    return block
+
+
 def test_memory_readings_follow_an_allocation():
     before = current_memory_mb("cpu")
-    block = b"\x01" * (100 * MB)  # written, so resident
+    block = touched_block(100 * MB)
     during = current_memory_mb("cpu")
     assert during - before > 80
     assert peak_memory_mb("cpu") >= during - 1  # the peak is never below what is resident now
-    del block
+    block.close()  # unmapped: the pages go back to the kernel
     assert current_memory_mb("cpu") < during - 80
 
 
 @pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK), reason="needs Linux's /proc/self/clear_refs")
 def test_reset_starts_a_new_peak_window():
-    block = b"\x01" * (100 * MB)
-    del block
+    touched_block(100 * MB).close()
     high = peak_memory_mb("cpu")
     reset_peak_memory("cpu")
     low = peak_memory_mb("cpu")
