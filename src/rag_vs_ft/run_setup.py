@@ -9,6 +9,7 @@ import torch
 
 from rag_vs_ft.arms.registry import ArmSpec
 from rag_vs_ft.config import RunConfig
+from rag_vs_ft.models.generator import dtype_name
 from rag_vs_ft.ui import UI
 
 
@@ -23,7 +24,7 @@ class RunSetup:
 
     @property
     def dtype_name(self) -> str:
-        return str(self.dtype).replace("torch.", "")
+        return dtype_name(self.dtype)
 
     @property
     def tuned_recipes(self) -> list[str]:

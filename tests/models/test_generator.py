@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from rag_vs_ft.models import generator
-from rag_vs_ft.models.generator import cpu_has_fast_bf16, load_tokenizer, pick_device, pick_dtype
+from rag_vs_ft.models.generator import cpu_has_fast_bf16, dtype_name, load_tokenizer, pick_device, pick_dtype
 from tiny_model import save_tiny_tokenizer
 
 
@@ -79,3 +79,9 @@ def test_open_generator_with_an_unknown_backend_is_a_config_error():
 
     with pytest.raises(ConfigError, match="model.backend"):
         generator.open_generator("/nowhere", torch.float32, "cpu", 8, 2, backend="no_such_backend")
+
+
+@pytest.mark.parametrize("dtype, name", [(torch.bfloat16, "bfloat16"), (torch.float32, "float32"),
+                                         (torch.float16, "float16")])
+def test_dtype_name_is_torchs_name_without_the_module(dtype, name):
+    assert dtype_name(dtype) == name

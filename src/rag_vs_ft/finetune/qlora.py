@@ -20,7 +20,7 @@ import torch
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune.data import Example, collate, length_grouped_batches, pack
 from rag_vs_ft.finetune.recipes.selection import TrainingSet
-from rag_vs_ft.models.generator import load_tokenizer
+from rag_vs_ft.models.generator import dtype_name, load_tokenizer
 from rag_vs_ft.measure import current_memory_mb, peak_memory_mb, reset_peak_memory
 from rag_vs_ft.store import atomic_dir, stable_hash
 
@@ -157,7 +157,7 @@ def load_trainable_base(base_path: str, method: str, dtype: torch.dtype, device:
     else:
         note = ""
     model = AutoModelForCausalLM.from_pretrained(base_path, dtype=dtype, trust_remote_code=trust_remote_code).to(device)
-    return model, "lora", (f"{note}; fell back to LoRA on the {str(dtype).replace('torch.', '')} base" if note else "")
+    return model, "lora", (f"{note}; fell back to LoRA on the {dtype_name(dtype)} base" if note else "")
 
 
 def attach_lora(model, cfg: FinetuneConfig, seed: int):

@@ -15,7 +15,7 @@ from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune.qlora import StepCallback, TrainResult, train_adapter
 from rag_vs_ft.finetune.recipes.registry import RecipeInputs, recipe
 from rag_vs_ft.finetune.recipes.selection import TrainingSet
-from rag_vs_ft.models.generator import load_tokenizer
+from rag_vs_ft.models.generator import dtype_name, load_tokenizer
 
 
 def training_set(name: str, inp: RecipeInputs, cfg: FinetuneConfig, seed: int) -> TrainingSet:
@@ -24,7 +24,7 @@ def training_set(name: str, inp: RecipeInputs, cfg: FinetuneConfig, seed: int) -
     if chosen.needs_retriever and inp.search is None:
         raise ValueError(f"the {name} recipe needs the run's retriever")
     tok = load_tokenizer(inp.base_path, inp.trust_remote_code)
-    return chosen.build(tok, inp, cfg, cfg.token_budget(inp.device, str(inp.dtype).replace("torch.", "")), seed)
+    return chosen.build(tok, inp, cfg, cfg.token_budget(inp.device, dtype_name(inp.dtype)), seed)
 
 
 def search_stage(inp: RecipeInputs, cfg: FinetuneConfig, first_recipe: str, seed: int

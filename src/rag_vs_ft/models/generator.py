@@ -52,6 +52,11 @@ def pick_dtype(name: str, device: str) -> torch.dtype:
     return torch.bfloat16 if cpu_has_fast_bf16() else torch.float32
 
 
+def dtype_name(dtype: torch.dtype) -> str:
+    """torch's name of a dtype without the module prefix ("bfloat16"): how run.json, cache keys and budgets say it."""
+    return str(dtype).replace("torch.", "")
+
+
 def cpu_has_fast_bf16() -> bool:
     """bf16 pays off on CPU only with native bf16 matmul (AVX512-BF16 or AMX); without it, measured here on
     an AVX512 Xeon, bf16 generation ran at 0.5-0.7x and training at ~0.5x the fp32 speed."""
