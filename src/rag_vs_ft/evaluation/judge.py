@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag_vs_ft.config import JudgeConfig
-from rag_vs_ft.models.endpoint_errors import endpoint_failure
+from rag_vs_ft.models.openai_endpoint import Endpoint
 
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # ragas posts usage analytics unless told not to (read once)
 
@@ -27,7 +27,6 @@ JUDGE_METRICS_DOC = {
     "factual_correctness": "F1 between the claims in the answer and the claims in the reference answer, each "
                            "side checked against the other by the LLM (1.0 = same facts, nothing missing or extra).",
 }
-NO_KEY = "not-needed"  # local servers take any key; the OpenAI client refuses an empty one
 REASK = 2  # instructor attempts per call: one re-ask with the validation error when the JSON is malformed
 
 
@@ -60,13 +59,10 @@ def judge_samples(samples: list[JudgeSample], cfg: JudgeConfig,
 
 
 async def _judge_all(samples: list[JudgeSample], cfg: JudgeConfig, progress) -> JudgeScores:
-    from openai import AsyncOpenAI
     from ragas.llms import llm_factory
     from ragas.metrics.collections import FactualCorrectness, Faithfulness
 
-    # The key lives only in the client for this call: read at call time, never logged, stored or returned.
-    client = AsyncOpenAI(base_url=cfg.base_url, api_key=os.environ.get(cfg.api_key_env) or NO_KEY,
-                         timeout=cfg.timeout_s, max_retries=1)
+    client = _endpoint(cfg).async_client()  # the key lives only in this client, for this call
     try:
         await _probe(client, cfg)
         # strict=False: pydantic's lax mode accepts e.g. "verdict": "1", which small local judges often write.
@@ -124,11 +120,14 @@ async def _probe(client, cfg) -> None:
         _raise_if_fatal(exc, cfg, probing=True)
 
 
+def _endpoint(cfg: JudgeConfig) -> Endpoint:
+    return Endpoint(cfg.base_url, cfg.model, cfg.api_key_env, "LLM judge", cfg.timeout_s)
+
+
 def _raise_if_fatal(exc: Exception, cfg, probing: bool = False) -> None:
     """Turn endpoint-level failures into a one-line JudgeError naming base_url (never the key). While probing,
     a timeout means unreachable and a 404 only a server without /models."""
-    message = endpoint_failure(exc, f"LLM judge at {cfg.base_url}", cfg.api_key_env, cfg.model,
-                               timeout_is_fatal=probing, missing_model_is_fatal=not probing)
+    message = _endpoint(cfg).failure(exc, timeout_is_fatal=probing, missing_model_is_fatal=not probing)
     if message:
         raise JudgeError(message) from None
 

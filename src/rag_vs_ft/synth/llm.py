@@ -9,7 +9,6 @@ counted, never guessed at. What generation cost is measured, not estimated: wall
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from rag_vs_ft.models.endpoint_errors import endpoint_failure
+from rag_vs_ft.models.openai_endpoint import Endpoint
 from rag_vs_ft.synth.filters import Pair, SourceChunk
 from rag_vs_ft.synth.wellformed import sentence
 
@@ -26,7 +25,6 @@ KIND = "synthetic-llm"
 SYSTEM = "You write quiz questions about a passage of text."
 INSTRUCTION = ("Write ONE question that can be answered from the passage below alone, and its short answer "
                "(at most 20 words, taken from the passage). Reply in exactly this format:\nQ: <question>\nA: <answer>")
-NO_KEY = "not-needed"  # local servers take any key; the OpenAI client refuses an empty one
 _Q, _A = r"(?:\bQ|\b[Qq]uestion)\s*\d*\s*[:.)-]", r"(?:\bA|\b[Aa]nswer)\s*\d*\s*[:.)-]"
 _INLINE = re.compile(rf"{_Q}\s*(?P<q>.+?)\s*{_A}\s*(?P<a>.+?)\s*(?={_Q}|$)", re.DOTALL)
 _ASKING = re.compile(r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|can|does|do|did|must|may|should|"
@@ -106,19 +104,16 @@ class ApiBackend:
 
     def __init__(self, base_url: str, model: str, api_key_env: str, max_new_tokens: int,
                  timeout_s: float = 120.0, max_concurrency: int = 4):
-        self.base_url, self.model, self.api_key_env = base_url, model, api_key_env
-        self.max_new_tokens, self.timeout_s, self.max_concurrency = max_new_tokens, timeout_s, max_concurrency
+        self.endpoint = Endpoint(base_url, model, api_key_env, "synthesis endpoint", timeout_s)
+        self.max_new_tokens, self.max_concurrency = max_new_tokens, max_concurrency
 
     def complete(self, conversations: list, step: Callable[[int], None] | None = None) -> tuple[list[str | None], Cost]:
-        from openai import OpenAI
-
         t0, cost = time.perf_counter(), Cost()
-        client = OpenAI(base_url=self.base_url, api_key=os.environ.get(self.api_key_env) or NO_KEY,
-                        timeout=self.timeout_s, max_retries=1)
+        client = self.endpoint.client()
 
         def one(msgs) -> tuple[str | None, int, int]:
             try:
-                resp = client.chat.completions.create(model=self.model, messages=msgs, temperature=0,
+                resp = client.chat.completions.create(model=self.endpoint.model, messages=msgs, temperature=0,
                                                       max_tokens=self.max_new_tokens)
             except Exception as exc:  # noqa: BLE001 - a dead endpoint stops the run, anything else costs one pair
                 self._raise_if_fatal(exc)
@@ -142,7 +137,7 @@ class ApiBackend:
         return [r[0] for r in results], cost
 
     def _raise_if_fatal(self, exc: Exception) -> None:
-        message = endpoint_failure(exc, f"synthesis endpoint at {self.base_url}", self.api_key_env, self.model)
+        message = self.endpoint.failure(exc)
         if message:
             raise SynthError(message) from None
 

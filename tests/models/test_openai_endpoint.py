@@ -6,7 +6,7 @@ import httpx
 import openai
 import pytest
 
-from rag_vs_ft.models.endpoint_errors import endpoint_failure
+from rag_vs_ft.models.openai_endpoint import endpoint_failure
 
 WHERE, ENV, MODEL = "judge at http://127.0.0.1:9/v1", "MY_KEY_ENV", "some-model"
 REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
@@ -56,3 +56,17 @@ def test_a_timeout_costs_one_call_unless_told_otherwise():
                                  status_error(openai.InternalServerError, 500), ValueError("bad JSON")])
 def test_anything_else_costs_one_call(exc):
     assert failure(exc, timeout_is_fatal=True) is None
+
+
+def test_an_endpoint_builds_its_clients_with_the_key_from_its_variable(monkeypatch):
+    from rag_vs_ft.models.openai_endpoint import NO_KEY, Endpoint
+
+    ep = Endpoint("http://127.0.0.1:9/v1", MODEL, ENV, "served model", timeout_s=7.0)
+    monkeypatch.delenv(ENV, raising=False)
+    assert ep.client().api_key == NO_KEY  # a local server takes any key; the client refuses an empty one
+    monkeypatch.setenv(ENV, "sk-secret")
+    client, aclient = ep.client(), ep.async_client()
+    assert client.api_key == aclient.api_key == "sk-secret"
+    assert str(client.base_url).rstrip("/") == "http://127.0.0.1:9/v1" and client.timeout == 7.0
+    message = ep.failure(connection_error())
+    assert message.startswith("served model at http://127.0.0.1:9/v1 is unreachable") and "sk-secret" not in message
