@@ -20,7 +20,7 @@ from rag_vs_ft.arms.registry import ArmInputs, ArmSpec
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.evaluation.grounding import Evidence
-from rag_vs_ft.evaluation.harness import score_answers
+from rag_vs_ft.evaluation.harness import percentile, score_answers
 from rag_vs_ft.measure import peak_memory_mb, reset_peak_memory
 from rag_vs_ft.models.generator import open_generator
 from rag_vs_ft.models.prompts import PROMPT_VERSION
@@ -46,10 +46,16 @@ class AnswerSources:
     retrieval: dict  # the chosen retrieval settings
 
 
+INDEX_KNOBS = {"index", "hnsw_m", "ef_search", "ivf_nprobe", "ivf_lists"}
+
+
 def answers_key(arm: str, cfg: RunConfig, sources: AnswerSources, adapter_key: str | None, few_shot: list[QAItem],
                 questions: list) -> str:
     """Everything an arm's answers depend on. Decoding is greedy, so equal keys mean equal answers."""
     settings = cfg.model_dump(include={"seed", "model", "retrieval"})
+    settings["model"] = cfg.model.answer_settings()
+    # the index's kind and parameters are in sources.index_key whenever they make it approximate
+    settings["retrieval"] = {k: v for k, v in settings["retrieval"].items() if k not in INDEX_KNOBS}
     return stable_hash({"arm": arm, "prompts": PROMPT_VERSION, "settings": settings, "model": sources.model,
                         "device": sources.device, "dtype": sources.dtype, "corpus": sources.corpus_hash,
                         "index": sources.index_key, "fresh_docs": sources.fresh_docs,
@@ -140,6 +146,31 @@ def request_latencies(arm, sample: list[QAItem]) -> list[float]:
     return out
 
 
+def load_levels(arm, sample: list[QAItem], levels: list[int]) -> list[dict]:
+    """Throughput and per-request p50/p95 with `c` single-question requests in flight, for each level `c`: a
+    served deployment is judged at the load it will carry. Each level sends at least `c` requests (the sample,
+    cycled), so every slot is busy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = []
+    for c in levels:
+        questions = [sample[i % len(sample)] for i in range(max(len(sample), c))]
+
+        def timed(q: QAItem) -> float:
+            t0 = time.perf_counter()
+            arm.answer([q])
+            return time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(c) as pool:
+            waits = list(pool.map(timed, questions))
+        wall = time.perf_counter() - t0
+        out.append({"concurrency": c, "requests": len(questions), "wall_s": round(wall, 3),
+                    "answers_per_s": round(len(questions) / wall, 4) if wall > 0 else None,
+                    "p50_s": round(percentile(waits, 50), 4), "p95_s": round(percentile(waits, 95), 4)})
+    return out
+
+
 def answer_with(spec: ArmSpec, cfg: RunConfig, base_path: str, dtype, device: str, adapter_dir: str | None,
                 inputs: dict, test: list[QAItem], advance, done: dict[str, ArmAnswer] | None = None,
                 save: Callable[[list[ArmAnswer]], None] | None = None) -> tuple[list[ArmAnswer], dict]:
@@ -152,7 +183,7 @@ def answer_with(spec: ArmSpec, cfg: RunConfig, base_path: str, dtype, device: st
     gen = None
     if spec.uses_model:
         gen = open_generator(base_path, dtype, device, cfg.model.max_new_tokens, cfg.model.batch_size,
-                             cfg.model.trust_remote_code, adapter_dir, cfg.model.backend)
+                             cfg.model.trust_remote_code, adapter_dir, cfg.model.backend, cfg.model)
     arm = spec.make(ArmInputs(generator=gen, **inputs))
     if getattr(arm, "resumable", False):
         answers = arm.answer(test, on_batch=advance, done=done, on_answers=save)
@@ -160,7 +191,10 @@ def answer_with(spec: ArmSpec, cfg: RunConfig, base_path: str, dtype, device: st
         answers = arm.answer(test, on_batch=advance)
     facts = {}
     if spec.uses_model and spec.role == "candidate" and cfg.eval.latency_sample:
-        facts["request_latency_s"] = request_latencies(arm, latency_sample(test, cfg.eval.latency_sample))
+        sample = latency_sample(test, cfg.eval.latency_sample)
+        facts["request_latency_s"] = request_latencies(arm, sample)
+        if getattr(gen, "served", False):
+            facts["load"] = load_levels(arm, sample, cfg.model.concurrency)
     return answers, facts  # model freed on return
 
 

@@ -34,7 +34,36 @@ class ModelConfig(_Strict):
     max_new_tokens: int = Field(40, ge=1, le=2048)
     batch_size: int = Field(16, ge=1, le=256, description="questions generated together (CPU: 16 beats 8 by ~20%)")
     backend: str = Field("hf", description="generator backend the arms answer with: a module in "
-                         "models/backends/ (hf: transformers in this process)")
+                         "models/backends/ (hf: transformers in this process; openai: an OpenAI-compatible "
+                         "server at model.base_url; llamacpp: llama.cpp's server started by the run)")
+    base_url: str | None = Field(None, description="backend=openai: the server's OpenAI-compatible base URL "
+                                 "(vLLM, llama.cpp, TGI, Ollama), e.g. http://127.0.0.1:8080/v1")
+    served_name: str | None = Field(None, description="backend=openai: the base model's name on the server "
+                                    "(default: the first model it lists)")
+    lora: Literal["auto", "vllm", "llamacpp"] = Field(
+        "auto", description="backend=openai: how a tuned arm's adapter is chosen per request (vllm: by model "
+        "name; llamacpp: by adapter id; auto: llamacpp when the server lists /lora-adapters)")
+    api_key_env: str = Field("RAG_VS_FT_MODEL_API_KEY", description="environment variable holding the served "
+                             "model's key (local servers need none)")
+    timeout_s: float = Field(300.0, gt=0, description="served backends: seconds one answer may take")
+    concurrency: list[int] = Field([1, 4, 16], min_length=1, description="served backends: the loads (requests "
+                                   "in flight) at which each candidate's throughput and p50/p95 are measured")
+
+    def answer_settings(self) -> dict[str, Any]:
+        """The settings an answer can depend on, for cache keys: how answers are fetched and timed stays out,
+        and so do a served backend's addresses when another backend answers (a new such setting never throws
+        cached answers away)."""
+        unused = {"concurrency", "timeout_s", "api_key_env"}
+        if self.backend == "hf":
+            unused |= {"base_url", "served_name", "lora"}
+        return {k: v for k, v in self.model_dump().items() if k not in unused}
+
+    @field_validator("concurrency")
+    @classmethod
+    def _loads_positive(cls, v: list[int]) -> list[int]:
+        if any(not 1 <= c <= 256 for c in v):
+            raise ValueError("concurrency levels must be between 1 and 256")
+        return sorted(set(v))
 
 
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")

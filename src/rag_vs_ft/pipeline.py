@@ -279,7 +279,7 @@ def general_answerer(run: RunSetup, model: ModelStage, items: list, adapter: str
     `adapter` merged (None: the base model itself)."""
     def produce(done, save) -> tuple[list[ArmAnswer], dict]:
         gen = open_generator(model.base_path, run.dtype, run.device, MAX_NEW_TOKENS, run.cfg.model.batch_size,
-                             run.cfg.model.trust_remote_code, adapter, run.cfg.model.backend)
+                             run.cfg.model.trust_remote_code, adapter, run.cfg.model.backend, run.cfg.model)
 
         def make(item, g) -> ArmAnswer:
             return ArmAnswer(item.id, g.text, g.latency_s, g.prompt_tokens, g.generated_tokens)

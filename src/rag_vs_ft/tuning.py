@@ -55,7 +55,7 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
         n = max(grid)
         return few_shot_examples(train, n), {"chosen": n, "selected": False, "reason": "no dev questions"}
     key = stable_hash({"metric": "headline", "model": model_meta, "dtype": str(dtype), "device": device, "prompts": PROMPT_VERSION,
-                       "settings": cfg.model_dump(include={"model"}), "grid": grid,
+                       "settings": {"model": cfg.model.answer_settings()}, "grid": grid,
                        "dev": [(q.id, q.question, q.answer) for q in dev],
                        "examples": [(q.id, q.question, q.answer) for q in few_shot_examples(train, max(grid))]})
     path = cache_dir / "tuning" / f"few-shot-{key}.json"
@@ -65,7 +65,8 @@ def few_shot_stage(cfg: RunConfig, spec, base_path: str, dtype, device: str, tra
         from rag_vs_ft.models.generator import open_generator
 
         gen = open_generator(base_path, dtype, device, cfg.model.max_new_tokens, cfg.model.batch_size,
-                             cfg.model.trust_remote_code, backend=cfg.model.backend)
+                             cfg.model.trust_remote_code, backend=cfg.model.backend,
+                             settings=cfg.model)
 
         def answer(examples: list[QAItem], questions: list[QAItem]) -> list[str]:
             arm = spec.make(ArmInputs(generator=gen, retriever=None, top_k=0, few_shot=examples, train=train))

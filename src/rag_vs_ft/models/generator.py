@@ -77,10 +77,12 @@ def load_tokenizer(path: str, trust_remote_code: bool = False):
 
 
 def open_generator(path: str, dtype: torch.dtype, device: str, max_new_tokens: int, batch_size: int,
-                   trust_remote_code: bool = False, adapter_dir: str | None = None, backend: str = "hf") -> Generator:
-    """The generator every stage answers with: the model at `path` (with the adapter merged) on the registered
-    `backend` (models/backends/)."""
+                   trust_remote_code: bool = False, adapter_dir: str | None = None, backend: str = "hf",
+                   settings=None) -> Generator:
+    """The generator every stage answers with: the model at `path` (with the adapter) on the registered
+    `backend` (models/backends/). `settings`: the run's ModelConfig, where a backend reads its own keys (a
+    server's URL, how adapters are addressed)."""
     from rag_vs_ft.models.backends.registry import GeneratorRequest, backend_named
 
     return backend_named(backend).open(GeneratorRequest(path, dtype, device, max_new_tokens, batch_size,
-                                                        trust_remote_code, adapter_dir))
+                                                        trust_remote_code, adapter_dir, settings))

@@ -14,7 +14,7 @@ from typing import Callable
 
 import torch
 
-from rag_vs_ft.config import ConfigError
+from rag_vs_ft.config import ConfigError, ModelConfig
 from rag_vs_ft.models.generator import Generator
 from rag_vs_ft.plugins import Registry
 
@@ -28,6 +28,7 @@ class GeneratorRequest:
     batch_size: int
     trust_remote_code: bool = False
     adapter_dir: str | None = None  # a tuned arm's LoRA adapter (PEFT format)
+    settings: ModelConfig | None = None  # the run's model keys (a served backend's URL, how adapters are chosen)
 
 
 @dataclass(frozen=True)
