@@ -20,7 +20,7 @@ LAYERS = [
     {"arms"},
     {"evaluation"},
     {"report"},
-    {"preflight", "tuning", "run_setup", "answering", "pipeline"},
+    {"preflight", "tuning", "run_setup", "answering", "pipeline", "serving"},
     {"cli", "cli_domain"},
 ]
 

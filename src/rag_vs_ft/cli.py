@@ -65,6 +65,41 @@ def run(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALU
     _print_summary(run_dir)
 
 
+@app.command()
+def serve(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VALUE]...",
+                                                           help="the run's settings, as for `run`"),
+          port: int = typer.Option(8080, help="port on 127.0.0.1"),
+          slots: int = typer.Option(4, min=1, max=64, help="requests decoded together (llama.cpp's n_parallel)")) -> None:
+    """Serve the embedded model with a run's adapters through llama.cpp's server, until Ctrl-C.
+
+    Trains (or reuses) the adapters a `run` with the same settings answers with, converts them to GGUF LoRA and
+    prints the `run` command that answers through the server.
+    """
+    import time
+
+    from rag_vs_ft.config import load_config
+
+    try:
+        cfg = load_config(overrides or [])
+        from rag_vs_ft.serving import start_for_run
+        from rag_vs_ft.ui import UI
+
+        server, adapters = start_for_run(cfg, UI(console=err), port, slots)
+    except _user_errors() as exc:  # a served-model failure is a ModelError
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; adapters trained so far are cached", 130)
+    for name, path in adapters.items():
+        out.print(f"adapter {name}: {path}")
+    command = ["rag-vs-ft", "run", *(overrides or []), "model.backend=openai", f"model.base_url={server.base_url}"]
+    out.print(f"llama.cpp server at {server.base_url}; answer through it with:\n  {' '.join(command)}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.close()
+
+
 def _print_summary(run_dir: Path) -> None:
     import json
 
