@@ -90,9 +90,10 @@ def serve(overrides: Optional[List[str]] = typer.Argument(None, metavar="[KEY=VA
     except KeyboardInterrupt:
         fail("interrupted; adapters trained so far are cached", 130)
     for name, path in adapters.items():
-        out.print(f"adapter {name}: {path}")
+        out.print(f"adapter {name}: {path}", soft_wrap=True, markup=False, highlight=False)
     command = ["rag-vs-ft", "run", *(overrides or []), "model.backend=openai", f"model.base_url={server.base_url}"]
-    out.print(f"llama.cpp server at {server.base_url}; answer through it with:\n  {' '.join(command)}")
+    out.print(f"llama.cpp server at {server.base_url}; answer through it with:\n  {' '.join(command)}",
+              soft_wrap=True, markup=False, highlight=False)  # one line: the command is copied as it stands
     try:
         while True:
             time.sleep(3600)
