@@ -94,3 +94,13 @@ def test_no_command_shows_the_commands(invoke):
     result = invoke()
     assert "Usage" in result.output
     assert all(name in result.output for name in ("run", "report", "keys", "domain"))
+
+
+def test_serve_refuses_a_model_without_a_gguf_in_one_line_before_any_compute(invoke, tmp_path):
+    line = _one_line_error(invoke("serve", "model.name=some-org/some-model", f"cache_dir={tmp_path / 'cache'}"))
+    assert "model.backend=llamacpp serves the embedded model's GGUF only" in line
+    assert not (tmp_path / "cache").exists()  # nothing was trained or converted
+
+
+def test_serve_rejects_a_bad_key_in_one_line(invoke):
+    assert "unknown config key" in _one_line_error(invoke("serve", "model.nme=x"))
