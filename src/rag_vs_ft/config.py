@@ -80,6 +80,13 @@ class RetrievalConfig(_Strict):
     grid_top_k: list[int] = Field([3, 5, 8], min_length=1)
     grid_chunk_size: list[int] = Field([500, 1000], min_length=1)
     reranker: str | None = Field(None, description="cross-encoder (HF id or local path) reranking the top 20")
+    index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto", description="dense faiss index; auto: exact flat below index.ann.AUTO_APPROX_CHUNKS chunks, "
+        "hnsw above (approximate, but much faster per query at that size)")
+    hnsw_m: int = Field(32, ge=4, le=256, description="hnsw: neighbours per node (memory and recall grow with it)")
+    ef_search: int = Field(128, ge=1, le=4096, description="hnsw: candidate list per query (recall vs speed)")
+    ivf_nprobe: int = Field(16, ge=1, le=65536, description="ivf: inverted lists scanned per query "
+                            "(recall vs speed; capped at the number of lists)")
 
     @model_validator(mode="after")
     def _grid_sane(self) -> "RetrievalConfig":
@@ -139,6 +146,9 @@ class FinetuneConfig(_Strict):
     search_learning_rates: list[float] = Field([1e-4, 2e-4, 5e-4], min_length=1)
     search_ranks: list[int] = Field([8, 16], min_length=1)
     search_steps: int = Field(20, ge=2, description="optimizer steps per search trial")
+    processes: int = Field(1, ge=1, le=64, description="data-parallel training processes per adapter, started "
+                           "with torchrun (DDP: gloo on CPU, nccl with one GPU each); the same global batches, so "
+                           "the adapter matches one process's within float rounding")
     seeds: list[int] | None = Field(None, min_length=1, description="one adapter per seed; the report shows the "
                                     "spread (default: [0] on CPU, where a seed costs minutes; [0, 1, 2] on a GPU)")
 

@@ -25,7 +25,7 @@ def build_retrieval(rc: RetrievalConfig, docs: list[Document], dev: list[tuple[s
     embedder = load_embedder(embedder_path, device)  # loaded once for every chunk size
     for size in sizes:
         dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, embedder_id or rc.embedder, embedder_path, cache_dir,
-                                                 device, progress, embedder)
+                                                 device, progress, embedder, ann_settings=rc)
     cross_encoder = None
     if rc.reranker:
         from rag_vs_ft.index.rerank import load_cross_encoder

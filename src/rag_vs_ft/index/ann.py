@@ -1,0 +1,90 @@
+"""Which faiss index the dense retriever uses (`retrieval.index`), how it is built and how its search is tuned.
+
+Flat is exact and needs no training; HNSW and IVF are approximate and pay off only on large corpora, so `auto`
+switches at AUTO_APPROX_CHUNKS. `rc` is anything with the RetrievalConfig fields index, hnsw_m, ef_search and
+ivf_nprobe.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Below this many chunks auto stays exact. benchmarks/index_scale.py (results in benchmarks/results/): at 100k
+# 384-d vectors a flat search costs only a few ms per query on 2 cores and hnsw already runs many times faster
+# with recall@10 near 0.9, so the switch is not worth its approximation that small; at 200k a flat scan is about
+# twice as slow and its per-query latency starts to rival the embedder's, which is where an approximate index
+# begins to matter.
+AUTO_APPROX_CHUNKS = 200_000
+
+# faiss warns when a k-means centroid has fewer than 39 training points; capping the lists at n // 39 keeps
+# every list trained on at least that many vectors
+MIN_POINTS_PER_LIST = 39
+
+
+def index_kind_for(n_vectors: int, rc) -> str:
+    """An explicit kind wins; auto is exact below AUTO_APPROX_CHUNKS and hnsw from there up."""
+    if rc is None:
+        return "flat"
+    if rc.index != "auto":
+        return rc.index
+    return "hnsw" if n_vectors >= AUTO_APPROX_CHUNKS else "flat"
+
+
+def ivf_lists(n: int) -> int:
+    # ~4*sqrt(n) lists is faiss's usual rule of thumb for the coarse quantiser
+    return max(1, min(round(4 * math.sqrt(n)), n // MIN_POINTS_PER_LIST))
+
+
+def factory_string(kind: str, n: int, rc) -> str:
+    if kind == "flat":
+        return "Flat"
+    if kind == "hnsw":
+        return f"HNSW{rc.hnsw_m}"
+    if kind == "ivf":
+        return f"IVF{ivf_lists(n)},Flat"
+    raise ValueError(f"unknown index kind {kind!r}")
+
+
+def build_params(kind: str, n: int, rc) -> dict | None:
+    """What the built index depends on beyond its vectors (None for flat, so flat cache keys stay as they were)."""
+    if kind == "flat":
+        return None
+    return {"kind": kind, "factory": factory_string(kind, n, rc)}
+
+
+def search_params(kind: str, rc) -> dict:
+    """What its answers depend on at search time (not stored in the index's cache directory: changing them needs
+    no rebuild)."""
+    return {"hnsw": {"ef_search": rc.ef_search}, "ivf": {"nprobe": rc.ivf_nprobe}}.get(kind, {}) if rc else {}
+
+
+def build_index(vecs: np.ndarray, kind: str, rc):
+    """An inner-product index over `vecs` (normalised, so scores are cosines), trained if the kind needs it."""
+    import faiss
+
+    vecs = np.ascontiguousarray(vecs, dtype="float32")
+    index = faiss.index_factory(vecs.shape[1], factory_string(kind, len(vecs), rc), faiss.METRIC_INNER_PRODUCT)
+    if not index.is_trained:  # IVF: k-means for the coarse quantiser must see the data before vectors are added
+        index.train(vecs)
+    index.add(vecs)
+    tune(index, rc)
+    return index
+
+
+def tune(index, rc):
+    """Set the search-time knobs. ParameterSpace finds the HNSW or IVF level itself, also on an index that
+    faiss.read_index returned, so this is called after every load as well as after a build."""
+    import faiss
+
+    if rc is None:
+        return index
+    ps = faiss.ParameterSpace()
+    if hasattr(faiss.downcast_index(index), "hnsw"):
+        ps.set_index_parameter(index, "efSearch", rc.ef_search)
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        # more probes than lists would scan nothing extra
+        ps.set_index_parameter(index, "nprobe", min(rc.ivf_nprobe, ivf.nlist))
+    return index
