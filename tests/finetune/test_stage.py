@@ -105,7 +105,8 @@ def test_train_all_trains_one_adapter_per_recipe_and_seed(tools, monkeypatch):
         stages.append(name)
         yield
 
-    monkeypatch.setattr(stage, "train_adapter", fake_train)
+    processes = []
+    monkeypatch.setattr(stage, "trainer", lambda n: processes.append(n) or fake_train)
     with pytest.raises(ValueError, match="needs the run's retriever"):  # a retrieving recipe, no retriever
         stage.train_all(_inputs(), FinetuneConfig(), ["toy_plain", "toy_retrieving"], [0], stage=timed)
     trained.clear()
@@ -121,3 +122,4 @@ def test_train_all_trains_one_adapter_per_recipe_and_seed(tools, monkeypatch):
     assert started == [("toy_plain", 0, 10), ("toy_plain", 1, 20), ("toy_retrieving", 0, 10),
                        ("toy_retrieving", 1, 20)]
     assert all(device == "cpu" and dtype == torch.float32 for _, _, device, dtype in trained)
+    assert set(processes) == {1}  # finetune.processes' default: the one-process trainer

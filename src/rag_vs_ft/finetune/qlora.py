@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from rag_vs_ft.config import FinetuneConfig
+from rag_vs_ft.finetune import distributed
 from rag_vs_ft.finetune.data import Example, collate, length_grouped_batches, pack
 from rag_vs_ft.finetune.recipes.selection import TrainingSet
 from rag_vs_ft.models.generator import dtype_name, load_tokenizer
@@ -53,6 +54,7 @@ class TrainResult:
     memory_start_mb: float = 0.0  # resident before loading the model: peak - start is what training itself took
     training_set: dict = field(default_factory=dict)  # TrainingSet.summary()
     adapter_bytes: int = 0
+    processes: int = 1  # data-parallel ranks that trained it (finetune.distributed)
     cached: bool = False
 
 
@@ -221,8 +223,16 @@ def adapter_key(base_info: dict, examples: list[Example], dev: list[Example], cf
     data = stable_hash([[e.input_ids, e.labels] for e in examples] + [e.input_ids for e in dev])
     # neither the list of seeds to run nor the search settings change one seed's adapter at given values
     hparams = cfg.model_dump(exclude={"seeds", "search", "search_learning_rates", "search_ranks", "search_steps",
-                                      "checkpoint_every"})
+                                      "checkpoint_every", "processes"})
     return stable_hash({"base": base_info, "data": data, "hparams": hparams, "seed": seed})
+
+
+def cached_adapter(base_info: dict, tset: TrainingSet, cfg: FinetuneConfig, seed: int,
+                   cache_dir: Path) -> TrainResult | None:
+    """The adapter train_adapter would return from the cache, or None when it would have to train."""
+    target = cache_dir / "adapters" / adapter_key({**base_info, "recipe": tset.recipe}, tset.examples, tset.dev,
+                                                  cfg, seed)
+    return _cached_result(target) if (target / "training.json").exists() else None
 
 
 def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: FinetuneConfig, seed: int, device: str,
@@ -230,13 +240,14 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
                   on_start: Callable[[int], StepCallback] | None = None) -> TrainResult:
     """Train one adapter on `tset` for `cfg.epochs` (or `cfg.max_steps`), keeping the one with the lowest dev loss;
     early stopping may end training only once every example has been seen."""
+    distributed.init_if_launched()  # no-op unless torchrun started several processes
     tok = load_tokenizer(base_path, trust_remote_code)
     examples, dev = tset.examples, tset.dev
     if not examples:
         raise ValueError(f"the {tset.recipe} training set is empty")
     key = adapter_key({**base_info, "recipe": tset.recipe}, examples, dev, cfg, seed)
     target = cache_dir / "adapters" / key
-    if (target / "training.json").exists():
+    if (target / "training.json").exists():  # the check cached_adapter makes, without hashing twice
         return _cached_result(target)
 
     t0 = time.perf_counter()
@@ -253,7 +264,7 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
     result = TrainResult(adapter_dir=str(target), key=key, recipe=tset.recipe, method=method, note=note, steps=0,
                          planned_steps=planned, epochs_done=0.0, examples_total=len(examples), examples_seen=0,
                          row_tokens=row_tokens, rows_per_step=per_step, memory_start_mb=round(memory_start, 1),
-                         training_set=tset.summary())
+                         training_set=tset.summary(), processes=distributed.world()[1])
     stopper, epoch, skip = EarlyStopping(cfg.patience), 0, 0
     dev_batch = max(1, 2 * cfg.batch_size * cfg.max_length // max((len(e.input_ids) for e in dev), default=1))
     checkpoint, elapsed_before = Checkpoint(target), 0.0
@@ -266,16 +277,18 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
     with interrupt_at_step_boundary() as interrupted:
         train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, params, opt, sched, stopper,
                    result, dev, dev_batch, tok.pad_token_id, device, cfg, step_cb, len(examples),
-                   lambda ep, b: checkpoint.save(model, opt, sched, stopper, result, ep, b,
-                                                 elapsed_before + time.perf_counter() - t0),
+                   # every rank holds the same state: rank 0 alone writes it
+                   lambda ep, b: distributed.is_main() and checkpoint.save(
+                       model, opt, sched, stopper, result, ep, b, elapsed_before + time.perf_counter() - t0),
                    interrupted)
     if stopper.state is not None:  # keep the adapter with the lowest dev loss, not the last one
         model.load_state_dict(stopper.state, strict=False)
     result.epochs_done = round(result.examples_seen / len(examples), 4)
     result.seconds = round(elapsed_before + time.perf_counter() - t0, 2)
     result.peak_memory_mb = round(peak_memory_mb(device), 1)
-    _save_adapter(model, result, target)
-    checkpoint.remove()
+    if distributed.is_main():
+        _save_adapter(model, result, target)
+        checkpoint.remove()
     return result
 
 
@@ -326,9 +339,13 @@ def train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, pa
         for b, batch_examples in enumerate(batches):
             if b < skip:
                 continue
-            batch = {k: v.to(device) for k, v in collate(batch_examples, pad_id).items()}
-            loss = answer_loss(model, batch)
-            loss.backward()
+            if distributed.world()[1] > 1:  # torchrun: this rank's shard, gradients combined across ranks
+                loss = distributed.backward_on_shard(model, batch_examples, params, pad_id, device, answer_loss,
+                                                     collate)
+            else:
+                batch = {k: v.to(device) for k, v in collate(batch_examples, pad_id).items()}
+                loss = answer_loss(model, batch)
+                loss.backward()
             torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             opt.step()
             sched.step()

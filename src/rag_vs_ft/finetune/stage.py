@@ -12,7 +12,8 @@ import gc
 from typing import Callable
 
 from rag_vs_ft.config import FinetuneConfig
-from rag_vs_ft.finetune.qlora import StepCallback, TrainResult, train_adapter
+from rag_vs_ft.finetune.launch import trainer
+from rag_vs_ft.finetune.qlora import StepCallback, TrainResult
 from rag_vs_ft.finetune.recipes.registry import RecipeInputs, recipe
 from rag_vs_ft.finetune.recipes.selection import TrainingSet
 from rag_vs_ft.models.generator import dtype_name, load_tokenizer
@@ -34,6 +35,7 @@ def search_stage(inp: RecipeInputs, cfg: FinetuneConfig, first_recipe: str, seed
     from rag_vs_ft.finetune.search import search, trials_table
 
     tset = training_set(first_recipe, inp, cfg, seed)
+    train_adapter = trainer(cfg.processes)
     best, trials = search(cfg, lambda c: train_adapter(inp.base_path, inp.base_info, tset, c, seed, inp.device,
                                                       inp.dtype, inp.cache_dir, inp.trust_remote_code))
     return best, {"trials": trials_table(trials), "learning_rate": best.learning_rate, "lora_r": best.lora_r}
@@ -45,7 +47,7 @@ def train_all(inp: RecipeInputs, cfg: FinetuneConfig, recipes: list[str], seeds:
     """{(recipe, seed): (result, its training set)}; `stage(name)` is a context manager timing each adapter."""
     from contextlib import nullcontext
 
-    out = {}
+    out, train_adapter = {}, trainer(cfg.processes)
     for name in recipes:
         for seed in seeds:
             with (stage(f"finetune:{name}@seed{seed}") if stage else nullcontext()):
