@@ -182,3 +182,46 @@ def test_rerun_reuses_everything(run_dir):
     meta = json.loads((path / "run.json").read_text())
     assert all(a["cached"] is True for a in meta["adapters"]) and meta["index"]["cached"] is True
     assert meta["judge"] is None and "No judge configured" in (path / "report.md").read_text()
+
+
+def test_the_legal_report_has_the_question_explorer(run_dir):
+    from browser import open_page, rendered
+
+    path = run_dir[0]
+    meta = json.loads((path / "run.json").read_text())
+    rows, _ = primary_rows([json.loads(line) for line in (path / "results.jsonl").read_text().splitlines()],
+                           meta["primary_seed"])
+    rag = {r["question_id"]: r for r in rows if r["arm"] == "rag"}
+    assert all(len(r["contexts"]) == len(r["context_ids"]) > 0 for r in rag.values())
+    with open_page(path / "report.html") as (page, seen):
+        page.wait_for_selector("#explorer-app[data-ready='1']")
+        assert int(page.get_attribute("#explorer-count", "data-shown")) == len(rag)
+        kind = next(iter(rag.values()))["kind"]
+        page.select_option("#ex-kind", kind)
+        assert page.locator("#explorer-table tbody tr:not([hidden])").count() == sum(
+            r["kind"] == kind for r in rag.values())
+        page.locator("#explorer-table tbody tr:not([hidden])").first.click()
+        qid = page.get_attribute("#explorer-detail", "data-question")
+        marked = page.locator("#explorer-detail .ex-answer[data-arm='rag'] li.evidence").count()
+        assert marked == sum(d in rag[qid]["doc_ids"] for d in rag[qid]["context_ids"])
+        assert rag[qid]["answer"].split("\n")[0][:40] in page.inner_text("#explorer-detail")
+        assert rendered(page.screenshot())
+    assert not seen.errors and seen.foreign_requests() == []
+
+
+def test_compare_two_seeds_of_the_legal_run(run_dir, tmp_path):
+    """A second run whose fine-tuned arms answer with the seed-1 adapters (trained and cached by the first run),
+    compared with the first on one page."""
+    path, args = run_dir[0], run_dir[1]
+    args = [a for a in args if not a.startswith(("judge.", "run_id=", "finetune.seeds="))]
+    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", *args, "run_id=e2e-seed1", "finetune.seeds=[1]"],
+                          capture_output=True, text=True, cwd=REPO, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = subprocess.run([sys.executable, "-m", "rag_vs_ft.cli", "compare", str(path), str(path.parent / "e2e-seed1"),
+                           "--out", str(tmp_path / "cmp")], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "cmp" / "compare.md").read_text()
+    assert "same 6 test questions" in md and "Settings that differ: fine-tune seeds." in md
+    assert "| legal/e2e | legal/e2e-seed1 |" in md
+    for arm in ("prompt", "rag", "finetune", "finetune_rag", "oracle"):
+        assert f"| {arm} |" in md

@@ -20,7 +20,7 @@ LAYERS = [
     {"arms"},
     {"evaluation"},
     {"report"},
-    {"preflight", "tuning", "run_setup", "answering", "pipeline", "serving"},
+    {"preflight", "tuning", "run_setup", "answering", "pipeline", "serving", "labelling"},
     {"cli", "cli_domain"},
 ]
 

@@ -16,3 +16,4 @@ class Answer:
     retrieved_ids: list[str] = field(default_factory=list)
     retrieval_s: float = 0.0
     contexts: list[str] = field(default_factory=list)  # retrieved chunk texts, for an LLM judge's faithfulness
+    context_ids: list[str] = field(default_factory=list)  # the document of each context: marks the evidence read

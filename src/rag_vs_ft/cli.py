@@ -182,6 +182,50 @@ def report(run_dir: Path = typer.Argument(..., help="a run directory, e.g. repor
 
 
 @app.command()
+def compare(run_dirs: List[Path] = typer.Argument(..., help="two or more run directories"),
+            out_dir: Optional[Path] = typer.Option(None, "--out", help="where compare.md/.html go "
+                                                   "(default: reports/compare-<time>)"),
+            anyway: bool = typer.Option(False, "--anyway", help="compare runs that answered different test questions")
+            ) -> None:
+    """One page for several runs: their settings, each arm's headline with its interval, floors, ceiling, verdict."""
+    import time
+
+    from rag_vs_ft.report.compare import write_comparison
+
+    target = out_dir or Path("reports") / f"compare-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        page = write_comparison(run_dirs, target, anyway)
+    except _user_errors() as exc:
+        fail(str(exc))
+    out.print(f"comparison: {page}  (also compare.md, compare.png)", markup=False, highlight=False)
+
+
+@app.command()
+def label(run_dir: Path = typer.Argument(..., help="a run directory, e.g. reports/legal/20261121-120000-ab12cd"),
+          n: int = typer.Option(60, "--n", min=2, help="answers to label (a new sample only; a started one resumes)"),
+          seed: int = typer.Option(0, help="seed of the sample")) -> None:
+    """Label a sample of the run's answers correct or incorrect, one keypress each, then re-render its report.
+
+    The sample covers every arm and both automatic decisions; the arm and the decision stay hidden. Each label is
+    saved at once: quit with q and call again to resume. The report then shows the decision's agreement with your
+    labels (Cohen's kappa, balanced accuracy) and each arm's share correct by your labels.
+    """
+    from rag_vs_ft.labelling import label_run
+
+    if not sys.stdin.isatty():
+        fail("rag-vs-ft label reads one key per answer: run it in a terminal")
+    try:
+        done = label_run(run_dir, n, seed, out, typer.getchar)
+    except _user_errors() as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; every label given is saved: run the same command to resume", 130)
+    rest = f" ({done['remaining']} to go: run it again to resume)" if done["remaining"] else ""
+    out.print(f"{done['labelled']} of {done['total']} answers labelled{rest}; report: {run_dir / 'report.html'}",
+              markup=False, highlight=False)
+
+
+@app.command()
 def keys() -> None:
     """List every config key `run` accepts, with its default."""
     from rag_vs_ft.config import RunConfig, valid_keys

@@ -47,3 +47,22 @@ def test_bottleneck_names_retrieval_when_it_loses_more():
     d = retrieval_diagnosis([_row("rag", 1, 1.0)] * 6 + [_row("rag", 0, 0.0)] * 3 + [_row("rag", 0, 1.0)], "rag")
     assert "retrieval limits RAG" in bottleneck(d, ceiling_correct=0.9)
     assert "reading model limits" in bottleneck(d, ceiling_correct=0.3)  # even perfect evidence cannot help
+
+
+def test_each_answers_class_adds_up_to_the_arms_shares():
+    from rag_vs_ft.evaluation.diagnosis import row_class
+
+    rows = _rows(3)
+    for arm, uses_retrieval in (("rag", True), ("prompt", False)):
+        answerable = [r for r in rows if r["arm"] == arm and r["answerable"]]
+        classes = [row_class(r, uses_retrieval) for r in answerable]
+        if uses_retrieval:
+            d = retrieval_diagnosis(rows, arm)
+            shares = {"correct": d.correct, "retrieval miss": d.retrieval_miss, "reading miss": d.reading_miss}
+        else:
+            d = closed_book_diagnosis(rows, arm)
+            shares = {"correct": d.correct, "refused": d.refused, "fabricated": d.fabricated,
+                      "other wrong": d.other_wrong}
+        assert {c: classes.count(c) / len(classes) for c in shares} == pytest.approx(shares)
+        assert set(classes) <= set(shares)
+    assert row_class(_row("rag", 0, None, answerable=False), True) == "answered unanswerable"

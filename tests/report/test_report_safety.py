@@ -8,7 +8,6 @@ Chromium (Debian's package, driven by playwright) and checks that no script ran 
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from browser import open_page
 from conftest import REPO
 from rag_vs_ft.report.render import md_text, to_html
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def payload(port: int) -> str:
@@ -123,28 +122,23 @@ def test_hostile_answers_and_documents_neither_run_nor_fetch_in_a_browser(tmp_pa
     run = tmp_path / "out" / "hostile" / "h"
     report_md, report_html = (run / "report.md").read_text(), (run / "report.html").read_text()
     assert "window.\\_\\_pwned" in report_md  # the answers are in the report, as text
-    body = report_html.split("</style>")[1]
+    body, explorer = report_html.split("</style>", 1)[1].split('<section id="explorer">')
     for live in ("<script", "<img src=\"http", "href=\"http", "<img src=http"):
         assert live not in body, live
+    data = explorer.split('<script type="application/json" id="explorer-data">')[1].split("</script>")[0]
+    assert "<" not in data and "pwned" in data  # the payload is in the explorer's data, inert
+    assert explorer.count("<script") == 2  # the data block and the explorer's own script, nothing else
 
-    if not CHROMIUM:
-        pytest.skip("headless check skipped: Debian's chromium is not installed (make test installs it; "
-                    "apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="headless check skipped: playwright missing")
-    requests, dialogs = [], []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto((run / "report.html").as_uri())
+    with open_page(run / "report.html") as (page, seen):
+        page.wait_for_selector("#explorer-app[data-ready='1']")
+        page.fill("#ex-text", "pixel")  # the hostile question, opened in the explorer: its text shown, inert
+        page.locator("#explorer-table tbody tr:not([hidden])").first.click()
         page.wait_for_timeout(1500)  # room for any image or script to fire
         pwned = page.evaluate("window.__pwned")
         shown = page.inner_text("body")
-        browser.close()
-    assert pwned is None and not dialogs
-    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+        detail = page.inner_text("#explorer-detail")
+    assert pwned is None and not seen.dialogs and not seen.errors
+    assert seen.foreign_requests() == []
     assert CountingHandler.hits == []
     assert "![pixel](" in shown and "<script>" in shown  # the reader sees what the model said
+    assert "<script>window.__pwned" in detail

@@ -54,7 +54,7 @@ class GenerationArm:
             return ArmAnswer(question_id=q.id, answer=g.text, latency_s=g.latency_s + per_q_retrieval,
                              prompt_tokens=g.prompt_tokens, generated_tokens=g.generated_tokens,
                              retrieved_ids=list(dict.fromkeys(h.doc_id for h in hs)), retrieval_s=per_q_retrieval,
-                             contexts=[h.text for h in hs])
+                             contexts=[h.text for h in hs], context_ids=[h.doc_id for h in hs])
 
         def batch_done(idx: list[int], gens) -> None:
             if on_answers:

@@ -22,7 +22,8 @@ def _timed(questions: list[QAItem], reply, on_batch: Progress | None, hits=None)
     for i, q in enumerate(questions):
         t0 = time.perf_counter()
         text, docs, contexts = reply(q, hits[i] if hits else [])
-        out.append(ArmAnswer(q.id, text, time.perf_counter() - t0, 0, 0, retrieved_ids=docs, contexts=contexts))
+        out.append(ArmAnswer(q.id, text, time.perf_counter() - t0, 0, 0, retrieved_ids=docs, contexts=contexts,
+                             context_ids=docs if len(docs) == len(contexts) else []))
     if on_batch:
         on_batch(len(questions))
     return out

@@ -62,6 +62,25 @@ def closed_book_diagnosis(rows: list[dict], arm: str) -> ClosedBookDiagnosis | N
                                (len(wrong) - refused - fabricated) / n)
 
 
+ROW_CLASSES = ("correct", "retrieval miss", "reading miss", "refused", "fabricated", "other wrong",
+               "answered unanswerable")
+
+
+def row_class(row: dict, uses_retrieval: bool) -> str:
+    """One answer's diagnosis, by the rules the shares above are computed with: a retrieval arm's wrong answer to
+    an answerable question is a retrieval or a reading miss; a closed-book arm's is a refusal, a fabrication or
+    otherwise wrong; a wrong answer to an unanswerable question answered what it should have refused."""
+    if row["correct"]:
+        return "correct"
+    if not row["answerable"]:
+        return "answered unanswerable"
+    if uses_retrieval:
+        return "reading miss" if row.get("context_recall") else "retrieval miss"
+    if row["refused"]:
+        return "refused"
+    return "fabricated" if row.get("fabricated") else "other wrong"
+
+
 READING_LIMITS = 0.5  # below this share correct with gold evidence, the reading model is the limit
 
 

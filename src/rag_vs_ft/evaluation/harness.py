@@ -38,6 +38,8 @@ def score_answers(arm: str, uses_retrieval: bool, questions: list[QAItem], answe
             "prompt_tokens": a.prompt_tokens, "generated_tokens": a.generated_tokens,
         }
         row["answer_score"] = answer_score(row["exact_match"], row["token_f1"])
+        if uses_retrieval:  # what it read, for the report's question explorer
+            row["contexts"], row["context_ids"] = list(a.contexts), list(a.context_ids)
         if uses_retrieval and q.answerable:
             row["context_recall"] = context_recall(a.retrieved_ids, q.doc_ids)
             row["context_precision"] = context_precision(a.retrieved_ids, q.doc_ids)

@@ -6,6 +6,7 @@ from rag_vs_ft.evaluation.cost import usd
 from rag_vs_ft.evaluation.columns import columns
 from rag_vs_ft.evaluation.correctness import agreement
 from rag_vs_ft.evaluation.diagnosis import diagnose
+from rag_vs_ft.evaluation.labels import label_agreement
 from rag_vs_ft.evaluation.harness import HEADLINE, percentile, summarize, with_correctness
 from rag_vs_ft.evaluation.statistics import bootstrap_ci, spread
 from rag_vs_ft.report.profiles import load_profile
@@ -148,8 +149,14 @@ def example_answers(main: list[dict], arms: list[str], n: int = 4) -> list[dict]
              "answers": [(a, v[a]["answer"]) for a in arms if a in v]} for v in list(by_q.values())[:n]]
 
 
-def build_context(rows: list[dict], meta: RunRecord) -> dict:
-    """Everything the report template shows, from the saved rows (re-judged by today's rules) and the run record."""
+def label_disagreements(main: list[dict], labels: dict) -> list[dict]:
+    return [{**r, "decision": bool(r["correct"]), "label": labels[(r["arm"], r["question_id"])]} for r in main
+            if (r["arm"], r["question_id"]) in labels and bool(r["correct"]) != labels[(r["arm"], r["question_id"])]]
+
+
+def build_context(rows: list[dict], meta: RunRecord, labels: dict | None = None) -> dict:
+    """Everything the report template shows, from the saved rows (re-judged by today's rules), the run record and
+    the user's hand labels ((arm, question id) -> correct?), if any."""
     cfg = meta.config
     resamples, seed = cfg.get("eval", {}).get("bootstrap_resamples", 2000), cfg.get("seed", 0)
     rows = with_correctness(rows)
@@ -173,7 +180,7 @@ def build_context(rows: list[dict], meta: RunRecord) -> dict:
     machine, seeds = meta.machine, sorted({r["seed"] for r in runs})
     judged = [(r["correct"] > 0, r["judge_factual_correctness"] >= 0.5) for r in main
               if r.get("judge_factual_correctness") is not None]
-    return {"meta": meta, "summaries": summaries, "arms": arms, "rec": rec, "notes": training_notes(runs, summaries, meta),
+    return {"meta": meta, "main": main, "summaries": summaries, "arms": arms, "rec": rec, "notes": training_notes(runs, summaries, meta),
             "training": runs[0] if runs else None, "examples": example_answers(main, arms), "n_rows": len(rows),
             "machine_line": f"{machine.get('cpu_model', machine.get('processor', '?'))}, {machine.get('cpu_count')} "
                             f"cores, {machine.get('memory_gb', '?')} GiB RAM, GPU: {machine.get('cuda') or 'none'}",
@@ -195,5 +202,7 @@ def build_context(rows: list[dict], meta: RunRecord) -> dict:
             "recipe_lines": [(a, meta.recipes.get(recipe_of(spec[a]), recipe_of(spec[a]))) for a in arms
                              if recipe_of(spec[a])],
             "diagnosis": diagnose(main, spec), "judge_agreement": agreement(judged),
+            "labels": label_agreement(main, labels, resamples, seed) if labels else None,
+            "label_disagreements": label_disagreements(main, labels or {}),
             "power_line": power_line(rec.pairwise, rec.n), "kind_baseline": baseline, "small_n": SMALL_N,
             "kind_versus": kind_versus(main, baseline, [a for a in cands if a != baseline], resamples, seed)}

@@ -85,3 +85,23 @@ def loss_curves(curves: dict[str, tuple[list, list]]) -> bytes:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return _png(fig)
+
+
+def across_runs(runs: list[str], headlines: dict[str, list[tuple[float, float, float] | None]]) -> bytes:
+    """Each arm's headline (with its 95 % interval) in each run, runs in the order given: where one approach
+    overtakes another as the model, the chunking or the corpus changes."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    xs = list(range(len(runs)))
+    for i, (arm, points) in enumerate(headlines.items()):
+        shift = (i - (len(headlines) - 1) / 2) * 0.04  # overlapping intervals stay readable
+        at = [(x + shift, p) for x, p in zip(xs, points) if p is not None]
+        if not at:
+            continue
+        ax.errorbar([x for x, _ in at], [p[0] for _, p in at],
+                    yerr=[[max(0.0, p[0] - p[1]) for _, p in at], [max(0.0, p[2] - p[0]) for _, p in at]],
+                    fmt="o-", capsize=3, label=arm, color=f"C{i % 10}")
+    ax.set_xticks(xs, runs, fontsize=8, rotation=15)
+    ax.set_ylabel("correct answers, headline (95% CI)")
+    ax.legend(fontsize=7, ncols=4, loc="upper center", bbox_to_anchor=(0.5, 1.2))
+    ax.grid(alpha=0.3)
+    return _png(fig)

@@ -19,7 +19,9 @@ from pydantic import ValidationError
 
 from rag_vs_ft.report import plots
 from rag_vs_ft.report.context import build_context
+from rag_vs_ft.report.explorer import explorer_data, explorer_html
 from rag_vs_ft.report.record import RunRecord
+from rag_vs_ft.report.user_labels import read_labels
 from rag_vs_ft.store import atomic_write_json, atomic_write_text, read_jsonl
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
@@ -30,8 +32,13 @@ blockquote{background:#fff6e0;border-left:4px solid #e90;margin:.5em 0;padding:.
 
 # Characters that make markdown out of text: emphasis, code, links and images, tables, raw HTML.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|!#~&])")
-# The page loads nothing and runs nothing: figures are inline data, the style is inline.
+# The page loads nothing: figures are inline data, the style is inline, and the only script that may run is the
+# question explorer's own, allowed by its hash (`scripts`).
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def csp(scripts: list[str]) -> str:
+    return CSP + (f"; script-src {' '.join(scripts)}" if scripts else "")
 
 
 def md_text(value) -> str:
@@ -68,6 +75,11 @@ def _guarded_markdown(figures: dict[str, bytes]) -> MarkdownIt:
     def link_close(self, tokens, idx, options, env):
         return "</a>" if env["open_links"].pop() else "</span>"
 
+    def heading_open(self, tokens, idx, options, env):  # ids, so the report can link to its own sections
+        slug = "-".join(re.findall(r"[a-z0-9]+", tokens[idx + 1].content.lower()))
+        return f'<{tokens[idx].tag} id="{slug}">'
+
+    md.add_render_rule("heading_open", heading_open)
     md.add_render_rule("image", image)
     md.add_render_rule("link_open", link_open)
     md.add_render_rule("link_close", link_close)
@@ -84,13 +96,15 @@ def _figures(ctx: dict) -> dict[str, bytes]:
     return figs
 
 
-def to_html(markdown: str, title: str, figures: dict[str, bytes]) -> str:
+def to_html(markdown: str, title: str, figures: dict[str, bytes], explorer: tuple[str, str] | None = None) -> str:
+    """The markdown as a self-contained page; `explorer`: (its HTML, the CSP source of its script), placed last."""
     body = _guarded_markdown(figures).render(markdown)
     for name, png in figures.items():  # self-contained: figures inline, nothing fetched
         body = body.replace(f'src="{name}"', 'src="data:image/png;base64,' + base64.b64encode(png).decode() + '"')
+    fragment, scripts = (explorer[0], [explorer[1]]) if explorer else ("", [])
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>{html.escape(title)}</title>'
-            f"<style>{CSS}</style></head><body>\n{body}</body></html>\n")
+            f'<meta http-equiv="Content-Security-Policy" content="{csp(scripts)}"><title>{html.escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>\n{body}{fragment}</body></html>\n")
 
 
 def write_report(run_dir: Path, rows: list[dict], meta: RunRecord) -> None:
@@ -101,7 +115,7 @@ def write_report(run_dir: Path, rows: list[dict], meta: RunRecord) -> None:
 
 
 def render(run_dir: Path, rows: list[dict], meta: RunRecord) -> None:
-    ctx = build_context(rows, meta)
+    ctx = build_context(rows, meta, read_labels(run_dir))  # labels live in the run directory: kept on re-rendering
     figs = _figures(ctx)
     for name, png in figs.items():
         tmp = run_dir / f".{name}.tmp"
@@ -110,7 +124,8 @@ def render(run_dir: Path, rows: list[dict], meta: RunRecord) -> None:
     markdown = _env().get_template("report.md.j2").render(**ctx, figures=list(figs))
     atomic_write_text(run_dir / "report.md", markdown)
     title = f"rag-vs-ft report — {meta.config.get('domain', '')}"
-    atomic_write_text(run_dir / "report.html", to_html(markdown, title, figs))
+    explorer = explorer_html(explorer_data(ctx["main"], ctx["arm_specs"], ctx["arms"]))
+    atomic_write_text(run_dir / "report.html", to_html(markdown, title, figs, explorer))
 
 
 class ReportError(ValueError):
