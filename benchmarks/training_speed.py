@@ -22,7 +22,7 @@ import torch
 from rag_vs_ft.config import RunConfig
 from rag_vs_ft.synth.domain import load_domain
 from rag_vs_ft.finetune.data import collate, pack
-from rag_vs_ft.finetune.recipes import closed_book_set
+from rag_vs_ft.finetune.recipes.closed_book import closed_book_set
 from rag_vs_ft.finetune.qlora import answer_loss, attach_lora, load_trainable_base
 from rag_vs_ft.models.generator import load_tokenizer, pick_dtype
 from rag_vs_ft.models.resolve import generator_path
