@@ -149,3 +149,64 @@ def test_a_lora_adapter_is_merged_into_the_base_weights(tiny_dir, tmp_path):
     assert not torch.allclose(merged.state_dict()[key], plain.state_dict()[key])
     assert torch.equal(merged.state_dict()["model.layers.0.self_attn.k_proj.weight"],
                        plain.state_dict()["model.layers.0.self_attn.k_proj.weight"])  # not a target: untouched
+
+
+# ------------------------------------------------------------------------------ shared-prefix reuse
+
+def test_the_shared_prefix_leaves_every_row_a_token_of_its_own():
+    from rag_vs_ft.models.backends.hf import shared_prefix_length
+
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 3, 9], [1, 2, 3, 4, 5]]) == 3
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter row keeps its last token
+    assert shared_prefix_length([[7, 2], [1, 2]]) == 0
+    assert shared_prefix_length([[5, 6, 7], [5, 6, 7]]) == 2
+
+
+LONG_SYSTEM = " ".join(["what is the deadline under rule one after notice ?"] * 4)  # 40 words, all shared
+
+
+def _with_system(text):
+    return [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": text}]
+
+
+def test_a_shared_prefix_is_prefilled_once_and_rows_see_it_at_the_right_positions(tiny_dir):
+    gen = open_generator(str(tiny_dir), torch.float32, "cpu", 6, 4, backend="hf")
+    convs = [_with_system(c[0]["content"]) for c in CONVS]
+    calls = []
+    real = gen.model.generate
+
+    def spy(**kw):  # the cache as generate() gets it (it grows as tokens are generated)
+        cache = kw["past_key_values"]
+        calls.append({**kw, "cached": cache.get_seq_length(), "rows": cache.layers[0].keys.shape[0]})
+        return real(**kw)
+
+    gen.model.generate = spy
+    reused = gen.generate(convs)
+    (kw,) = calls
+    shared = kw["cached"]
+    assert shared >= 40 and kw["rows"] == 4  # the system turn, computed once, its cache copied to every row
+    mask = kw["attention_mask"]
+    own = sorted(g.prompt_tokens - shared for g in reused)  # the batch runs shortest first
+    for row, n in zip(mask.tolist(), own):  # [shared prefix][padding][own tokens]
+        assert row == [1] * shared + [0] * (mask.shape[1] - shared - n) + [1] * n
+    gen.model.generate = real
+    gen.prefix_cache = False
+    full = gen.generate(convs)
+    assert [(g.text, g.generated_tokens) for g in reused] == [(g.text, g.generated_tokens) for g in full]
+
+
+def test_reusing_the_prefix_gives_the_real_model_the_same_tokens_in_fp32(base_model_path, legal):
+    """SmolLM2 on eight legal questions with the prompt arm's six few-shot examples: the same greedy tokens with
+    and without reuse (in bf16 any change of batch shape already moves rounding: see benchmarks/prefix_cache.py)."""
+    from rag_vs_ft.corpus.splits import few_shot_examples
+    from rag_vs_ft.models.prompts import closed_book_messages
+
+    questions = sorted(legal.questions, key=lambda q: q.id)
+    examples, asked = few_shot_examples(questions[:40], 6), questions[40:48]
+    convs = [closed_book_messages(q, examples) for q in asked]
+    gen = open_generator(base_model_path, torch.float32, "cpu", 24, 8, backend="hf")
+    reused = gen.generate(convs)
+    gen.prefix_cache = False
+    full = gen.generate(convs)
+    assert sum(g.generated_tokens for g in full) > 8 * 5  # real answers, not empty ones
+    assert [(g.text, g.generated_tokens) for g in reused] == [(g.text, g.generated_tokens) for g in full]
