@@ -19,6 +19,7 @@ import torch
 
 from rag_vs_ft.config import FinetuneConfig
 from rag_vs_ft.finetune import distributed
+from rag_vs_ft.finetune.accumulate import accumulate_step
 from rag_vs_ft.finetune.data import Example, collate, length_grouped_batches, pack
 from rag_vs_ft.finetune.recipes.selection import TrainingSet
 from rag_vs_ft.models.generator import dtype_name, load_tokenizer
@@ -342,10 +343,9 @@ def train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, pa
             if distributed.world()[1] > 1:  # torchrun: this rank's shard, gradients combined across ranks
                 loss = distributed.backward_on_shard(model, batch_examples, params, pad_id, device, answer_loss,
                                                      collate)
-            else:
-                batch = {k: v.to(device) for k, v in collate(batch_examples, pad_id).items()}
-                loss = answer_loss(model, batch)
-                loss.backward()
+            else:  # in passes of at most micro_batch_tokens: the same step, less activation memory
+                loss = accumulate_step(model, batch_examples, cfg.micro_batch_tokens, pad_id, device, answer_loss,
+                                       collate)
             torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             opt.step()
             sched.step()
