@@ -68,3 +68,24 @@ def test_package_versions_name_the_installed_ones_and_the_missing(monkeypatch):
     assert out["ragas"] == "not installed"
     assert out["torch"] == torch.__version__ and out["rag-vs-ft"] == real("rag-vs-ft")
     assert {"transformers", "peft", "faiss-cpu", "typer"} <= set(out)
+
+
+def test_memory_a_stage_freed_goes_back_to_the_os():
+    """glibc keeps freed heap pages resident; release_freed_memory hands them back (measured: a fine-tune left
+    3.9 GB behind). Run in a fresh process, so other tests' heaps do not blur the numbers."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, torch\n"
+        "from rag_vs_ft.measure import current_memory_mb, release_freed_memory\n"
+        "blocks = [torch.ones(16 * 1024) for _ in range(2000)]\n"  # 64 KB each: on the heap, not mmapped
+        "keep = blocks[-1]\n"  # the top of the heap stays in use, so free() alone cannot shrink it
+        "del blocks\n"
+        "gc.collect()\n"
+        "held = current_memory_mb('cpu')\n"
+        "release_freed_memory()\n"
+        "print(held, current_memory_mb('cpu'))\n")
+    held, after = map(float, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                            check=True).stdout.split())
+    assert held - after > 80  # MB: most of the 125 MB freed

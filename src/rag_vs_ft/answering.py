@@ -7,7 +7,6 @@ at most one batch and the re-run generates only what is missing. Scoring is chea
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import time
@@ -21,7 +20,7 @@ from rag_vs_ft.config import RunConfig
 from rag_vs_ft.corpus.schema import QAItem
 from rag_vs_ft.evaluation.grounding import Evidence
 from rag_vs_ft.evaluation.harness import percentile, score_answers
-from rag_vs_ft.measure import peak_memory_mb, reset_peak_memory
+from rag_vs_ft.measure import peak_memory_mb, release_freed_memory, reset_peak_memory
 from rag_vs_ft.models.generator import open_generator
 from rag_vs_ft.models.prompts import PROMPT_VERSION
 from rag_vs_ft.run_setup import RunSetup
@@ -126,7 +125,7 @@ def answers_once(path: Path, expected: list[str], label: str, produce: Produce, 
         atomic_write_text(path, "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in answers))
         atomic_write_json(info_path, info)
     partial.unlink(missing_ok=True)
-    gc.collect()
+    release_freed_memory()  # the arm's model is gone: its pages go back to the OS before the next loads
     return answers, {**info, "cached": False}
 
 

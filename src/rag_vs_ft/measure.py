@@ -36,6 +36,20 @@ def peak_memory_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+def release_freed_memory() -> None:
+    """Collect garbage, then hand the heap's free pages back to the OS (glibc's malloc_trim). glibc keeps what a
+    stage freed: measured here, a fine-tune left 3.9 GB resident after its model was gone, 0.5 GB after the
+    trim, so the next stage's peak stacked on the last one's. A no-op where there is no glibc."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def current_memory_mb(device: str) -> float:
     """Resident memory now (CPU) or memory allocated now (CUDA)."""
     if device == "cuda":

@@ -37,7 +37,7 @@ from rag_vs_ft.finetune.recipes.registry import RecipeInputs, recipe
 from rag_vs_ft.finetune.stage import search_stage, train_all
 from rag_vs_ft.index.select import Choice
 from rag_vs_ft.index.stage import build_retrieval
-from rag_vs_ft.measure import machine_info, package_versions
+from rag_vs_ft.measure import machine_info, package_versions, release_freed_memory
 from rag_vs_ft.models.backends.registry import backend_named
 from rag_vs_ft.models.generator import open_generator, pick_device, pick_dtype
 from rag_vs_ft.models.resolve import content_id, embedder_path, generator_path
@@ -181,6 +181,7 @@ def index_stage(run: RunSetup, corpus: CorpusStage) -> IndexStage:
             rc, corpus.train_docs, corpus.plan.dev_evidence(), emb_path, cfg.cache_dir, run.device,
             lambda desc, total: ui.bar(desc, total), cfg.model.trust_remote_code, emb_id)
         ui.info(f"retrieval: {choice.mode}, chunk {choice.chunk_size}, top_k {choice.top_k} ({choice.reason})")
+    release_freed_memory()  # the grid's other chunk sizes and the embedding batches are gone
     withheld, splits = corpus.plan.withheld, corpus.plan.splits
     fresh = FreshnessFacts(share=cfg.freshness.share, documents=sorted(withheld), questions=len(corpus.fresh_ids),
                            train_questions_dropped=len(splits["train"]) - len(corpus.plan.train_qa))
@@ -236,8 +237,10 @@ def choose_few_shot(run: RunSetup, corpus: CorpusStage, model: ModelStage) -> tu
     if not arm:
         return corpus.plan.few_shot, None
     with run.ui.stage("few-shot"):
-        return few_shot_stage(run.cfg, arm, model.base_path, run.dtype, run.device, corpus.plan.train_qa,
-                              corpus.plan.dev_qa, model.info, run.cfg.cache_dir)
+        chosen = few_shot_stage(run.cfg, arm, model.base_path, run.dtype, run.device, corpus.plan.train_qa,
+                                corpus.plan.dev_qa, model.info, run.cfg.cache_dir)
+    release_freed_memory()  # its model is gone
+    return chosen
 
 
 def answer_stage(run: RunSetup, corpus: CorpusStage, model: ModelStage, index: IndexStage, tuned: FinetuneStage,

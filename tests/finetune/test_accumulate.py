@@ -44,3 +44,21 @@ def test_the_step_in_passes_has_the_gradient_and_loss_of_the_step_at_once():
     assert torch.allclose(g_one, g_split, rtol=1e-4, atol=1e-6)
     _, g_naive = _grads(model, rows, 12, weighted=False)  # negative control: the tolerance above can fail
     assert not torch.allclose(g_one, g_naive, rtol=1e-4, atol=1e-6)
+
+
+def test_a_row_longer_than_the_cap_is_checkpointed_with_the_same_gradient():
+    from transformers.modeling_layers import GradientCheckpointingLayer
+
+    torch.manual_seed(0)
+    model = tiny_llama(40).train()
+    layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer)]
+    calls = []
+    for m in layers:  # inside the layer: a recompute calls the layer's forward, not the hooks around it
+        m.self_attn.register_forward_pre_hook(lambda mod, args: calls.append(mod))
+    rows = [_row(20, 6)]
+    _, g_plain = _grads(model, rows, None)
+    plain_calls, calls[:] = len(calls), []
+    _, g_checkpointed = _grads(model, rows, 8)  # 20 tokens > 8: one pass, checkpointed
+    assert plain_calls == len(layers) and len(calls) == 2 * len(layers)  # each layer recomputed in backward
+    assert torch.allclose(g_plain, g_checkpointed, rtol=1e-5, atol=1e-7)
+    assert not any(m.gradient_checkpointing for m in layers)  # off again after the pass

@@ -8,7 +8,6 @@ training is trained on.
 
 from __future__ import annotations
 
-import gc
 from typing import Callable
 
 from rag_vs_ft.config import FinetuneConfig
@@ -16,6 +15,7 @@ from rag_vs_ft.finetune.launch import trainer
 from rag_vs_ft.finetune.qlora import StepCallback, TrainResult
 from rag_vs_ft.finetune.recipes.registry import RecipeInputs, recipe
 from rag_vs_ft.finetune.recipes.selection import TrainingSet
+from rag_vs_ft.measure import release_freed_memory
 from rag_vs_ft.models.generator import dtype_name, load_tokenizer
 
 
@@ -55,5 +55,5 @@ def train_all(inp: RecipeInputs, cfg: FinetuneConfig, recipes: list[str], seeds:
                 start = (lambda total, r=name, s=seed: on_start(r, s, total)) if on_start else None
                 out[(name, seed)] = (train_adapter(inp.base_path, inp.base_info, tset, cfg, seed, inp.device,
                                                      inp.dtype, inp.cache_dir, inp.trust_remote_code, start), tset)
-                gc.collect()  # the 4-bit training model must not linger beside the next one
+                release_freed_memory()  # the training model must not linger beside the next one
     return out
