@@ -68,3 +68,13 @@ def test_the_cpu_training_budget_follows_the_training_dtype():
     assert f.token_budget("cpu") == 12000
     assert FinetuneConfig(max_tokens=500).token_budget("cpu", "bfloat16") == 500
     assert FinetuneConfig(max_tokens=None).token_budget("cpu") is None
+
+
+def test_passes_per_step_follow_the_device_and_dtype():
+    from rag_vs_ft.config import FinetuneConfig
+
+    auto = FinetuneConfig()
+    assert auto.pass_tokens("cpu", "float32") == 256 and auto.pass_tokens("cpu", "bfloat16") == 512
+    assert auto.pass_tokens("cuda", "bfloat16") is None  # a GPU's memory is the GPU's: one pass
+    assert FinetuneConfig(micro_batch_tokens=None).pass_tokens("cpu") is None
+    assert FinetuneConfig(micro_batch_tokens=1024).pass_tokens("cpu") == 1024

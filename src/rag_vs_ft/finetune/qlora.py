@@ -275,9 +275,11 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
         epoch, skip, elapsed_before = saved["epoch"], saved["batch"], saved["elapsed"]
     elif dev:
         result.dev_loss_start = round(mean_loss(model, dev, dev_batch, tok.pad_token_id, device), 4)
+    # "auto" resolved for this device and dtype: the loop sees the number of tokens per pass
+    loop_cfg = cfg.model_copy(update={"micro_batch_tokens": cfg.pass_tokens(device, dtype_name(dtype))})
     with interrupt_at_step_boundary() as interrupted:
         train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, params, opt, sched, stopper,
-                   result, dev, dev_batch, tok.pad_token_id, device, cfg, step_cb, len(examples),
+                   result, dev, dev_batch, tok.pad_token_id, device, loop_cfg, step_cb, len(examples),
                    # every rank holds the same state: rank 0 alone writes it
                    lambda ep, b: distributed.is_main() and checkpoint.save(
                        model, opt, sched, stopper, result, ep, b, elapsed_before + time.perf_counter() - t0),
