@@ -90,6 +90,14 @@ class ChatGenerator:
         shared = shared_prefix_length(rows) if self.prefix_cache and len(rows) > 1 else 0
         if shared < MIN_SHARED_PREFIX:
             shared = 0
+        extra = {}
+        if shared:
+            cache = self.model(input_ids=torch.tensor([rows[0][:shared]], device=device), use_cache=True).past_key_values
+            if hasattr(cache, "batch_repeat_interleave"):
+                cache.batch_repeat_interleave(len(rows))
+                extra["past_key_values"] = cache
+            else:
+                shared = 0  # a model without a reusable cache object: every row prefilled in full
         pad, width = self.tok.pad_token_id, max(len(r) for r in rows)
         input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -98,11 +106,6 @@ class ChatGenerator:
             input_ids[n, :shared], mask[n, :shared] = torch.tensor(r[:shared]), 1
             input_ids[n, width - own:], mask[n, width - own:] = torch.tensor(r[shared:]), 1
         input_ids, mask = input_ids.to(device), mask.to(device)
-        extra = {}
-        if shared:
-            cache = self.model(input_ids=input_ids[:1, :shared], use_cache=True).past_key_values
-            cache.batch_repeat_interleave(len(rows))
-            extra["past_key_values"] = cache
         gen = self.model.generate(input_ids=input_ids, attention_mask=mask, max_new_tokens=self.max_new_tokens,
                                   do_sample=False, pad_token_id=pad, **extra)
         return gen[:, width:]
