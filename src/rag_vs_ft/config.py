@@ -128,8 +128,8 @@ class FinetuneConfig(_Strict):
     micro_batch_tokens: int | Literal["auto"] | None = Field(
         "auto", description="tokens per forward/backward pass: a step's rows are split into passes this long and "
         "their gradients summed, weighted by answer tokens (the same step, less memory); a longer single row is "
-        "checkpointed (auto: 256 on a CPU training in fp32, 512 in bf16, so a default run stays under 4 GB; one "
-        "pass on a GPU; null: one pass)")
+        "checkpointed (auto: 256 on a CPU training in fp32, 512 in bf16 — a 4 x 256-token step peaked at 2.3 and "
+        "2.5 GB in benchmarks/training_memory.py; one pass on a GPU; null: one pass)")
     eval_every: int | None = Field(None, ge=1, description="steps between dev-loss evaluations (null: every half "
                                    "epoch)")
     checkpoint_every: int = Field(10, ge=1, description="optimizer steps between checkpoints of the whole "

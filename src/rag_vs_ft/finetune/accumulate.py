@@ -17,6 +17,8 @@ from typing import Callable
 
 import torch
 
+from rag_vs_ft.finetune.distributed import answer_tokens
+
 
 def passes(batch: list, max_tokens: int | None) -> list[list]:
     """Consecutive groups of the step's rows, each at most `max_tokens` tokens (a longer row alone)."""
@@ -31,11 +33,6 @@ def passes(batch: list, max_tokens: int | None) -> list[list]:
         current.append(row)
         size += n
     return groups + [current] if current else groups
-
-
-def answer_tokens(labels: torch.Tensor) -> int:
-    """Tokens the loss averages over: labels shifted by one, -100 excluded (as qlora.answer_loss does)."""
-    return int((labels[:, 1:] != -100).sum())
 
 
 @contextlib.contextmanager
