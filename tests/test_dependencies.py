@@ -21,6 +21,7 @@ RUNTIME_ONLY = {
     "lxml": '"lxml"',  # the parser bs4 is given
     "rouge-score": "RougeScore",  # ragas' ROUGE metric imports rouge_score lazily
     "rapidfuzz": "NonLLMStringSimilarity",  # ragas' string similarity imports rapidfuzz lazily
+    "onnx": "quantize_dynamic",  # onnxruntime's quantiser reads the graph with onnx and does not declare it
 }
 
 

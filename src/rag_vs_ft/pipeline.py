@@ -224,7 +224,7 @@ def finetune_stage(run: RunSetup, corpus: CorpusStage, model: ModelStage, index:
     records = []
     for (name, seed), (res, tset) in done.items():
         covered, answerable = coverage(corpus.test, tset.documents)  # measured after training: no test data flows in
-        estimate = next(m for m in memory_estimate(shape, res.rows_per_step, res.row_tokens)
+        estimate = next(m for m in memory_estimate(shape, res.rows_per_pass or res.rows_per_step, res.row_tokens)
                         if m["method"] == ("QLoRA (NF4)" if res.method == "qlora-nf4" else "LoRA"))
         records.append({**asdict(res), "seed": seed, "coverage": {"covered": covered, "answerable": answerable},
                         "memory_estimate_mb": round(estimate["total_gib"] * 1024, 1)})

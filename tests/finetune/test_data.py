@@ -103,6 +103,9 @@ def test_packed_training_completes_an_epoch_in_fewer_steps(base_model_path, tmp_
     assert res.examples_total == 12 and res.examples_seen == 12 and res.epochs_done == 1.0
     assert res.steps < math.ceil(12 / cfg.batch_size)  # several examples per row
     assert res.tokens_seen > 0 and res.best_dev_loss < res.dev_loss_start and res.best_step is not None
+    # the memory estimate's batch is a pass (256 tokens on a CPU in fp32 by default), not the whole step
+    assert 1 <= res.rows_per_pass <= res.rows_per_step and (res.rows_per_pass == 1 or
+                                                             res.rows_per_pass * res.row_tokens <= 256)
 
 
 def test_early_stopping_fires_at_the_default_settings_and_keeps_the_best_adapter(base_model_path, tmp_path,

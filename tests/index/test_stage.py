@@ -33,7 +33,7 @@ def loads(monkeypatch):
         calls.append((path, device))
         return WordsEmbedder()
 
-    monkeypatch.setattr(stage, "load_embedder", load)
+    monkeypatch.setattr("rag_vs_ft.index.embedder.load_embedder", load)
     return calls
 
 

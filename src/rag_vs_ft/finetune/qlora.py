@@ -51,7 +51,8 @@ class TrainResult:
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
     row_tokens: int = 0  # the longest training row (the memory estimate's sequence length)
-    rows_per_step: int = 0  # the memory estimate's batch
+    rows_per_step: int = 0  # rows a step averages over
+    rows_per_pass: int = 0  # rows one forward/backward pass holds activations for (the memory estimate's batch)
     memory_start_mb: float = 0.0  # resident before loading the model: peak - start is what training itself took
     training_set: dict = field(default_factory=dict)  # TrainingSet.summary()
     adapter_bytes: int = 0
@@ -211,7 +212,9 @@ def dropout_off(model):
 @torch.no_grad()
 def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
     total, count = 0.0, 0
-    with dropout_off(model):
+    # no graph: a dev batch holds up to twice a training step's tokens, whose activations autograd would keep
+    # (dropout_off keeps train mode, so bitsandbytes does not repack a 4-bit weight under no_grad either)
+    with dropout_off(model), torch.no_grad():
         for s in range(0, len(examples), batch_size):
             batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
             n = int((batch["labels"][:, 1:] != -100).sum())
@@ -277,6 +280,9 @@ def train_adapter(base_path: str, base_info: dict, tset: TrainingSet, cfg: Finet
         result.dev_loss_start = round(mean_loss(model, dev, dev_batch, tok.pad_token_id, device), 4)
     # "auto" resolved for this device and dtype: the loop sees the number of tokens per pass
     loop_cfg = cfg.model_copy(update={"micro_batch_tokens": cfg.pass_tokens(device, dtype_name(dtype))})
+    pass_tokens = loop_cfg.micro_batch_tokens if distributed.world()[1] == 1 else None
+    # rows of the longest length that share a pass (a longer row than the pass runs alone, checkpointed)
+    result.rows_per_pass = per_step if pass_tokens is None else max(1, min(per_step, pass_tokens // row_tokens))
     with interrupt_at_step_boundary() as interrupted:
         train_loop(model, rows, per_step, seed, epoch, skip, planned, eval_every, params, opt, sched, stopper,
                    result, dev, dev_batch, tok.pad_token_id, device, loop_cfg, step_cb, len(examples),

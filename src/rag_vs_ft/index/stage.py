@@ -9,7 +9,8 @@ from typing import Callable
 from rag_vs_ft.config import RetrievalConfig
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.index.registry import make_retriever
-from rag_vs_ft.index.retriever import DenseRetriever, Retriever, build_or_load, load_embedder
+from rag_vs_ft.index.retriever import DenseRetriever, Retriever, build_or_load
+from rag_vs_ft.index.embedder import confirm, open_embedder
 from rag_vs_ft.index.select import Choice, select_retrieval
 
 
@@ -22,10 +23,15 @@ def build_retrieval(rc: RetrievalConfig, docs: list[Document], dev: list[tuple[s
     sizes = list(dict.fromkeys(rc.grid_chunk_size)) if auto else [rc.chunk_size]
     dense: dict[int, DenseRetriever] = {}
     infos: dict[int, dict] = {}
-    embedder = load_embedder(embedder_path, device)  # loaded once for every chunk size
-    for size in sizes:
-        dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, embedder_id or rc.embedder, embedder_path, cache_dir,
-                                                 device, progress, embedder, ann_settings=rc)
+    emb = open_embedder(rc, dev, embedder_path, embedder_id or rc.embedder, cache_dir, device)
+    for size in sizes:  # one embedder for every chunk size; an int8 one is checked on the first index
+        dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, emb.name, embedder_path, cache_dir,
+                                                 device, progress, emb.model, ann_settings=rc)
+        if emb.reference is not None:
+            emb = confirm(emb, rc, dense[size], dev, infos[size]["key"], cache_dir)
+            if emb.info["backend"] == "torch":  # the check failed: this size again, by PyTorch
+                dense[size], infos[size] = build_or_load(docs, size, rc.chunk_overlap, emb.name, embedder_path,
+                                                         cache_dir, device, progress, emb.model, ann_settings=rc)
     cross_encoder = None
     if rc.reranker:
         from rag_vs_ft.index.rerank import load_cross_encoder
@@ -42,4 +48,5 @@ def build_retrieval(rc: RetrievalConfig, docs: list[Document], dev: list[tuple[s
     else:
         choice = Choice(rc.mode, rc.chunk_size, rc.top_k, False, f"set by retrieval.mode={rc.mode}", 0)
     chosen = dense[choice.chunk_size]
-    return make(choice.mode, chosen), chosen, {**infos[choice.chunk_size], "sizes_built": sizes}, choice
+    return make(choice.mode, chosen), chosen, {**infos[choice.chunk_size], "sizes_built": sizes,
+                                                        "embedder_backend": emb.info}, choice
