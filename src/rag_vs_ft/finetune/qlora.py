@@ -212,8 +212,8 @@ def dropout_off(model):
 @torch.no_grad()
 def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
     total, count = 0.0, 0
-    # no graph: a dev batch holds up to twice a training step's tokens, whose activations autograd would keep
-    # (dropout_off keeps train mode, so bitsandbytes does not repack a 4-bit weight under no_grad either)
+    # no graph is needed (benchmarks/dev_loss_memory.py: the same loss, and no measurable memory either way on
+    # the embedded model); dropout_off keeps train mode, so bitsandbytes does not repack a 4-bit weight
     with dropout_off(model), torch.no_grad():
         for s in range(0, len(examples), batch_size):
             batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
