@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -111,8 +112,12 @@ def export_int8(st_model, target: Path) -> Path:
                           output_names=["hidden"], dynamo=False, opset_version=17,
                           dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "hidden"]})
     tmp = target / f"model-int8-{os.getpid()}.onnx"
-    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"])
+    logging.disable(logging.WARNING)  # its advice to pre-process (shape inference) is for static quantisation
+    try:
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"])
+    finally:
+        logging.disable(logging.NOTSET)
     fp32.unlink()
     os.replace(tmp, model_file)  # a cut-off export is never taken for a whole one
     return model_file
