@@ -36,7 +36,7 @@ def real_embedder(monkeypatch, embedder):
 
 
 # BM25 alone finds every one of these, so the grid leaves it out: the check must see the embedder
-RC = RetrievalConfig(mode="auto", chunk_size=200, chunk_overlap=20, grid_modes=["dense", "hybrid"],
+RC = RetrievalConfig(mode="auto", embedder_backend="auto", chunk_size=200, chunk_overlap=20, grid_modes=["dense", "hybrid"],
                      grid_chunk_size=[200, 400], grid_top_k=[1, 3])
 
 
