@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from rag_vs_ft.index.retriever import Chunk, hits
 
 
@@ -38,3 +40,17 @@ class ListRetriever:
     def search(self, queries, k):
         self.calls.append((list(queries), k))
         return hits(self.chunks, self.rank(queries, k))
+
+
+class BlindEmbedder:
+    """An embedder that knows nothing (random unit vectors): a retrieval check must reject it."""
+
+    def __init__(self, dim=384):
+        self.rng, self.dim = np.random.default_rng(0), dim
+
+    def encode(self, texts, **_):
+        v = self.rng.normal(size=(len(texts), self.dim)).astype("float32")
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def get_embedding_dimension(self):
+        return self.dim

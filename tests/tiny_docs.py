@@ -12,6 +12,13 @@ DOCS = [
              "Financial entities shall manage ICT third-party risk as an integral component of ICT risk. " * 5),
 ]
 
+# eight one-topic documents and a dev question on each: dense retrieval finds every one, a blind embedder does not
+TOPICS = ["breach notices", "software licences", "ICT suppliers", "bank capital", "consumer credit",
+          "data portability", "market abuse", "insurance claims"]
+TOPIC_DOCS = [Document(f"doc-{i}", f"Topic {i}", f"Section {i} says that topic {i} concerns {w} and only {w}. " * 3)
+              for i, w in enumerate(TOPICS)]
+TOPIC_DEV = [(f"What does the section on {w} say?", {f"doc-{i}"}) for i, w in enumerate(TOPICS)]
+
 
 def make_pdf(text: str, title: str = "") -> bytes:
     """A minimal but valid one-page PDF (correct xref offsets) showing `text` in Helvetica."""

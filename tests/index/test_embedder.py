@@ -1,33 +1,15 @@
 """index.embedder: which model embeds the index — PyTorch, or int8 ONNX kept only when the dev check passes —
 and the stage building every chunk size with it (the check failing rebuilds by PyTorch)."""
 
-import numpy as np
 import pytest
 
 from rag_vs_ft.config import RetrievalConfig
-from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.index import embedder as emb_mod
 from rag_vs_ft.index import quantized, stage
+from fakes import BlindEmbedder
+from tiny_docs import TOPIC_DEV, TOPIC_DOCS
 
-TOPICS = ["breach notices", "software licences", "ICT suppliers", "bank capital", "consumer credit",
-          "data portability", "market abuse", "insurance claims"]
-CORPUS = [Document(f"doc-{i}", f"Topic {i}", f"Section {i} says that topic {i} concerns {w} and only {w}. " * 3)
-          for i, w in enumerate(TOPICS)]
-DEV = [(f"What does the section on {w} say?", {f"doc-{i}"}) for i, w in enumerate(TOPICS)]
-
-
-class Shuffled:
-    """An embedder that knows nothing: the check must reject it."""
-
-    def __init__(self, dim=384):
-        self.rng, self.dim = np.random.default_rng(0), dim
-
-    def encode(self, texts, **_):
-        v = self.rng.normal(size=(len(texts), self.dim)).astype("float32")
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    def get_embedding_dimension(self):
-        return self.dim
+CORPUS, DEV = TOPIC_DOCS, TOPIC_DEV
 
 
 @pytest.fixture
@@ -50,7 +32,7 @@ def test_auto_keeps_int8_where_the_dev_check_passes(real_embedder, tmp_path):
 
 def test_auto_falls_back_to_pytorch_and_rebuilds_when_int8_loses_dev_recall(real_embedder, embedder, monkeypatch,
                                                                            tmp_path):
-    monkeypatch.setattr(quantized, "load_int8", lambda st, cache_dir, name: Shuffled())
+    monkeypatch.setattr(quantized, "load_int8", lambda st, cache_dir, name: BlindEmbedder())
     retriever, dense, info, choice = stage.build_retrieval(RC, CORPUS, DEV, "p", tmp_path, "cpu", embedder_id="m")
     backend = info["embedder_backend"]
     assert dense.embedder is embedder and info["embedder"] == "m" and backend["backend"] == "torch"

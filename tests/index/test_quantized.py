@@ -8,6 +8,8 @@ from rag_vs_ft.config import RetrievalConfig
 from rag_vs_ft.corpus.schema import Document
 from rag_vs_ft.index import quantized
 from rag_vs_ft.index.retriever import DenseRetriever, chunk_text, embed, split_documents
+from fakes import BlindEmbedder
+from tiny_docs import TOPIC_DEV, TOPIC_DOCS
 
 TEXTS = ["The controller shall notify the supervisory authority within 72 hours.",
          "Permission is hereby granted, free of charge.", "ICT third-party risk", "a"]
@@ -34,27 +36,7 @@ def test_only_mean_or_cls_pooled_transformers_export(embedder):
     assert "not a sentence-transformers model" in quantized.supported(object())
 
 
-class Shuffled:
-    """An embedder that knows nothing: the check must reject it."""
-
-    def __init__(self, dim=384):
-        self.rng, self.dim = np.random.default_rng(0), dim
-
-    def encode(self, texts, **_):
-        v = self.rng.normal(size=(len(texts), self.dim)).astype("float32")
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    def get_embedding_dimension(self):
-        return self.dim
-
-
-CORPUS = [Document(f"doc-{i}", f"Topic {i}", f"Section {i} says that topic number {i} concerns "
-                   f"{w} and nothing but {w}. " * 3)
-          for i, w in enumerate(["breach notices", "software licences", "ICT suppliers", "bank capital",
-                                 "consumer credit", "data portability", "market abuse", "insurance claims"])]
-DEV = [(f"What does the section on {w} say?", {f"doc-{i}"})
-       for i, w in enumerate(["breach notices", "software licences", "ICT suppliers", "bank capital",
-                              "consumer credit", "data portability", "market abuse", "insurance claims"])]
+CORPUS, DEV = TOPIC_DOCS, TOPIC_DEV
 
 
 def dense_over(model, docs=CORPUS, size=200):
@@ -72,7 +54,7 @@ def test_the_check_passes_a_faithful_embedder_and_rejects_a_blind_one(embedder, 
     assert same["passed"] and same["max_difference"] <= quantized.TOLERANCE
     assert same["reference"]["recall"] > 0.7  # the questions are answerable: the check can see a loss
     assert 0 < same["chunks_embedded"] <= same["chunks"] and (tmp_path / "c.json").exists()
-    blind = quantized.agreement(embedder, dense_over(Shuffled()), DEV, ["dense"], [1, 3])
+    blind = quantized.agreement(embedder, dense_over(BlindEmbedder()), DEV, ["dense"], [1, 3])
     assert not blind["passed"] and blind["max_difference"] > quantized.TOLERANCE
 
 

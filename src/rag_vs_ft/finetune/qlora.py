@@ -212,9 +212,7 @@ def dropout_off(model):
 @torch.no_grad()
 def mean_loss(model, examples: list[Example], batch_size: int, pad_id: int, device: str) -> float:
     total, count = 0.0, 0
-    # no graph is needed (benchmarks/dev_loss_memory.py: the same loss, and no measurable memory either way on
-    # the embedded model); dropout_off keeps train mode, so bitsandbytes does not repack a 4-bit weight
-    with dropout_off(model), torch.no_grad():
+    with dropout_off(model):
         for s in range(0, len(examples), batch_size):
             batch = {k: v.to(device) for k, v in collate(examples[s:s + batch_size], pad_id).items()}
             n = int((batch["labels"][:, 1:] != -100).sum())

@@ -8,7 +8,7 @@ too few dev questions to check on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag_vs_ft.config import RetrievalConfig
@@ -24,7 +24,7 @@ class Embedder:
     name: str  # in the index keys: another backend, other vectors, another index
     info: dict  # what the report says: backend, reason, the check
     reference: object | None = None  # the PyTorch model while int8 awaits its check
-    torch_name: str = field(default="")
+    torch_name: str = ""  # its index name, should the check send the run back to it
 
 
 def open_embedder(rc: RetrievalConfig, dev: list[tuple[str, set[str]]], embedder_path: str, embedder_id: str,

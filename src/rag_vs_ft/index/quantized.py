@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rag_vs_ft.index.metrics import mean_metrics
 from rag_vs_ft.store import atomic_write_json
 
 TOLERANCE = 0.01  # dev recall@k and MRR may move this much at most
