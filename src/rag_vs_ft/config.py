@@ -76,9 +76,9 @@ RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 class RetrievalConfig(_Strict):
     embedder: str = EMBEDDED_EMBEDDER
     embedder_backend: Literal["auto", "torch", "onnx-int8"] = Field(
-        "torch", description="auto: on a CPU, the embedder as an int8 ONNX Runtime model (~1.9x faster) where "
-        "the dev check keeps recall@k and MRR at the grid's pick within 0.01 of PyTorch's, else PyTorch "
-        "(opt-in until the whole suite has run with it)")
+        "auto", description="auto: on a CPU, the embedder as an int8 ONNX Runtime model (~1.9x faster) where "
+        "the dev check keeps recall@k and MRR at the grid's pick within 0.01 of PyTorch's, else PyTorch; "
+        "PyTorch on a GPU")
     mode: Literal["auto", "dense", "bm25", "hybrid"] = Field(
         "auto", description="auto: pick mode, top_k and chunk size from the grid on the dev questions")
     chunk_size: int = Field(500, ge=50, le=20000, description="characters per chunk (mode != auto)")

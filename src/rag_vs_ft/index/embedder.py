@@ -39,14 +39,14 @@ def open_embedder(rc: RetrievalConfig, dev: list[tuple[str, set[str]]], embedder
                          f"{unsupported}")
     if unsupported:
         return Embedder(st, embedder_id, {"backend": "torch", "reason": f"auto: {unsupported}"})
+    answerable = [q for q, g in dev if g]
+    if rc.embedder_backend == "auto" and len(answerable) < MIN_DEV_QUESTIONS:  # before the export: nothing to gain
+        return Embedder(st, embedder_id, {"backend": "torch", "reason": f"auto: {len(answerable)} answerable dev "
+                                          "questions are too few to check the int8 model on"})
     int8 = quantized.load_int8(st, cache_dir, embedder_id)
     name = f"{embedder_id}+{quantized.BACKEND}"
     if rc.embedder_backend == quantized.BACKEND:
         return Embedder(int8, name, {"backend": quantized.BACKEND, "reason": "set by retrieval.embedder_backend"})
-    answerable = [q for q, g in dev if g]
-    if len(answerable) < MIN_DEV_QUESTIONS:
-        return Embedder(st, embedder_id, {"backend": "torch", "reason": f"auto: {len(answerable)} answerable dev "
-                                          "questions are too few to check the int8 model on"})
     return Embedder(int8, name, {"backend": quantized.BACKEND, "reason": "auto: pending the dev check"}, st,
                     embedder_id)
 
