@@ -59,12 +59,12 @@ def confirm(emb: Embedder, rc: RetrievalConfig, dense, dev: list[tuple[str, set[
     dev = [(q, g) for q, g in dev if g]
     # the settings the run can end with: the grid's modes and ks, or the fixed ones
     modes, ks = (list(rc.grid_modes), sorted(set(rc.grid_top_k))) if rc.mode == "auto" else ([rc.mode], [rc.top_k])
-    key = stable_hash({"index": index_key, "dev": dev, "modes": modes, "ks": ks, "pool": quantized.POOL})
+    key = stable_hash({"index": index_key, "dev": dev, "modes": modes, "ks": ks, "pool": quantized.POOL, "rule": "loss"})
     check = quantized.agreement(emb.reference, dense, dev, modes, ks, cache_dir / "index" / f"embedder-check-{key}.json")
     at, ref, cand = check["setting"], check["reference"], check["candidate"]
     verdict = (f"at PyTorch's pick on {check['questions']} dev questions ({at['mode']}, top_k {at['top_k']}), "
                f"recall@k {ref['recall']:.3f} → {cand['recall']:.3f}, MRR {ref['mrr']:.3f} → {cand['mrr']:.3f}: "
-               f"{'within' if check['passed'] else 'beyond'} {quantized.TOLERANCE}")
+               f"{'a loss within' if check['passed'] else 'a loss beyond'} {quantized.TOLERANCE}")
     if check["passed"]:
         return Embedder(emb.model, emb.name, {"backend": quantized.BACKEND, "reason": f"auto: {verdict}",
                                               "check": check})

@@ -9,8 +9,9 @@ tokenise → run → pool → normalise, the three sentence-transformers modules
 
 The check (`agreement`), once the int8 index of the smallest chunk size is built: the retrieval grid (every mode x
 top_k) on the dev questions, with each embedder ranking the same candidates (the int8 index's and BM25's best for
-each question; PyTorch embeds only those); int8 stays when, at PyTorch's pick, recall@k and MRR move by at most
-`TOLERANCE`. Not the whole corpus again in PyTorch: that would cost the embedding the int8 model saves.
+each question; PyTorch embeds only those); int8 stays when, at PyTorch's pick, recall@k and MRR drop by at most
+`TOLERANCE`. One-sided: with ~40 dev questions one question moves a metric by ~0.025, so a two-sided test fails
+an int8 model for retrieving one question better (seen on legal on an AVX2 CPU), and that costs a second index. Not the whole corpus again in PyTorch: that would cost the embedding the int8 model saves.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 
 from rag_vs_ft.store import atomic_write_json
 
-TOLERANCE = 0.01  # dev recall@k and MRR may move this much at most
+TOLERANCE = 0.01  # dev recall@k and MRR may drop this much at most
 POOL = 20  # candidates per dev question and ranking (int8, BM25) the check re-embeds with PyTorch
 BACKEND = "onnx-int8"
 
@@ -149,7 +150,7 @@ def agreement(reference, dense, dev: list[tuple[str, set[str]]], modes: list[str
     ranking the same candidates: for each question, the `POOL` best chunks of the int8 index and of BM25. Only
     those are embedded again, so the check costs a fraction of a PyTorch index; a chunk PyTorch would rank high
     that neither ranked in its `POOL` best is the approximation. int8 passes when, at PyTorch's pick, recall@k and
-    MRR move by at most TOLERANCE (whether it picks the same setting is reported: ties may break either way)."""
+    MRR drop by at most TOLERANCE (whether it picks the same setting is reported: ties may break either way)."""
     from rag_vs_ft.index.bm25 import Bm25Retriever
     from rag_vs_ft.index.registry import make_retriever
     from rag_vs_ft.index.retriever import chunk_text, embed
@@ -175,11 +176,13 @@ def agreement(reference, dense, dev: list[tuple[str, set[str]]], modes: list[str
     at = (picks["reference"].mode, picks["reference"].top_k)
     ref, cand = grids["reference"][at], grids["candidate"][at]
     worst = max(abs(ref.recall - cand.recall), abs(ref.mrr - cand.mrr))
+    loss = max(ref.recall - cand.recall, ref.mrr - cand.mrr, 0.0)
     out = {"setting": {"mode": at[0], "top_k": at[1]},
            "reference": {"recall": ref.recall, "mrr": ref.mrr}, "candidate": {"recall": cand.recall, "mrr": cand.mrr},
            "candidate_pick": {"mode": picks["candidate"].mode, "top_k": picks["candidate"].top_k},
            "same_setting": (picks["candidate"].mode, picks["candidate"].top_k) == at,
-           "max_difference": round(worst, 4), "tolerance": TOLERANCE, "passed": worst <= TOLERANCE,
+           "max_difference": round(worst, 4), "loss": round(loss, 4), "tolerance": TOLERANCE,
+           "passed": loss <= TOLERANCE,
            "questions": len(dev), "chunks_embedded": len(need), "chunks": len(chunks)}
     if cache_file is not None:
         atomic_write_json(cache_file, out)
