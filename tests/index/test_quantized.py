@@ -31,6 +31,19 @@ def test_int8_vectors_point_where_the_pytorch_ones_do(embedder, int8):
     assert (np.argmax(got @ ref.T, axis=1) == np.arange(len(TEXTS))).all()
 
 
+def test_each_call_hands_the_arena_back_after_its_last_batch(int8, monkeypatch):
+    seen, run = [], int8.session.run
+
+    class Recording:  # InferenceSession.run is read-only on the instance: wrap the session instead
+        def run(self, out, feeds, options=None):
+            seen.append(options)
+            return run(out, feeds, options)
+
+    monkeypatch.setattr(int8, "session", Recording())
+    int8.encode(TEXTS + TEXTS, batch_size=3)  # 8 texts: batches of 3, 3, 2
+    assert seen[:2] == [None, None] and seen[2] is int8.shrink
+
+
 def test_only_mean_or_cls_pooled_transformers_export(embedder):
     assert quantized.supported(embedder) is None
     assert "not a sentence-transformers model" in quantized.supported(object())

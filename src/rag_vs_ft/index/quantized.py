@@ -58,6 +58,11 @@ class OnnxEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
+        # ORT's arena keeps its peak for the session's life: after embedding a corpus in batches of 64, 1.75 GB
+        # (measured) resident through the fine-tunes. Shrinking it after every batch cost 1.28x; after the last
+        # batch of each call, nothing measurable.
+        self.shrink = ort.RunOptions()
+        self.shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer, self.max_seq_length, self.pooling, self.dim = tokenizer, max_seq_length, pooling, dim
 
@@ -72,7 +77,9 @@ class OnnxEmbedder:
             idx = order[start:start + batch_size]
             enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                  max_length=self.max_seq_length, return_tensors="np")
-            hidden = self.session.run(None, {n: enc[n].astype(np.int64) for n in self.inputs})[0]
+            last = start + batch_size >= len(texts)
+            hidden = self.session.run(None, {n: enc[n].astype(np.int64) for n in self.inputs},
+                                      self.shrink if last else None)[0]
             if self.pooling == "cls":
                 vecs = hidden[:, 0]
             else:
