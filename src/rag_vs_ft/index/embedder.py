@@ -59,7 +59,8 @@ def confirm(emb: Embedder, rc: RetrievalConfig, dense, dev: list[tuple[str, set[
     dev = [(q, g) for q, g in dev if g]
     # the settings the run can end with: the grid's modes and ks, or the fixed ones
     modes, ks = (list(rc.grid_modes), sorted(set(rc.grid_top_k))) if rc.mode == "auto" else ([rc.mode], [rc.top_k])
-    key = stable_hash({"index": index_key, "dev": dev, "modes": modes, "ks": ks, "pool": quantized.POOL, "rule": "loss"})
+    key = stable_hash({"index": index_key, "dev": dev, "modes": modes, "ks": ks, "pool": quantized.POOL,
+                       "rule": "loss"})  # a check cached under the two-sided rule says nothing of this one
     check = quantized.agreement(emb.reference, dense, dev, modes, ks, cache_dir / "index" / f"embedder-check-{key}.json")
     at, ref, cand = check["setting"], check["reference"], check["candidate"]
     verdict = (f"at PyTorch's pick on {check['questions']} dev questions ({at['mode']}, top_k {at['top_k']}), "

@@ -11,7 +11,8 @@ The check (`agreement`), once the int8 index of the smallest chunk size is built
 top_k) on the dev questions, with each embedder ranking the same candidates (the int8 index's and BM25's best for
 each question; PyTorch embeds only those); int8 stays when, at PyTorch's pick, recall@k and MRR drop by at most
 `TOLERANCE`. One-sided: with ~40 dev questions one question moves a metric by ~0.025, so a two-sided test fails
-an int8 model for retrieving one question better (seen on legal on an AVX2 CPU), and that costs a second index. Not the whole corpus again in PyTorch: that would cost the embedding the int8 model saves.
+an int8 model for retrieving one question better (seen on legal on an AVX2 CPU), and that costs a second index.
+Not the whole corpus again in PyTorch: that would cost the embedding the int8 model saves.
 """
 
 from __future__ import annotations
